@@ -1,0 +1,125 @@
+"""assess_quality on skimage's retina and exactly the degraded versions the brief names."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from imaging_helpers import camera_frame
+
+from revision_pipeline.imaging.fov import detect_fov
+from revision_pipeline.imaging.quality import REASONS, QualityThresholds, assess_quality
+
+
+def _judge(img: np.ndarray, thresholds: QualityThresholds | None = None):
+    return assess_quality(img, detect_fov(img), thresholds)
+
+
+def test_retina_passes(retina: np.ndarray) -> None:
+    result = _judge(retina)
+    assert result.passed, result
+    assert result.reasons == []
+    assert 0.5 <= result.score <= 1.0
+    assert {"focus", "brightness", "coverage", "occluded_fraction"} <= set(result.metrics)
+
+
+def _washed_out(img: np.ndarray, alpha: float = 0.5) -> np.ndarray:
+    return (img.astype(np.float32) * (1 - alpha) + 255 * alpha).astype(np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("name", "degrade", "reason"),
+    [
+        ("blurred", lambda r: cv2.GaussianBlur(r, (0, 0), 8), "blurred"),
+        ("darkened", lambda r: (r.astype(np.float32) * 0.25).astype(np.uint8), "underexposed"),
+        ("washed_out", _washed_out, "overexposed"),
+        ("quarter", lambda r: np.ascontiguousarray(r[:705, :705]), "partial_field"),
+    ],
+)
+def test_degraded_retina_fails_with_matching_reason(
+    retina: np.ndarray, name: str, degrade, reason: str
+) -> None:
+    result = _judge(degrade(retina))
+    assert not result.passed, name
+    assert reason in result.reasons, (name, result.reasons, result.metrics)
+    assert result.score < 0.5
+
+
+@pytest.mark.parametrize(
+    "variant", ["jpeg50", "noise", "cast", "downscaled", "mild_blur", "camera_frame"]
+)
+def test_benign_variants_of_retina_pass(retina: np.ndarray, variant: str) -> None:
+    img = retina
+    if variant == "jpeg50":
+        _ok, buf = cv2.imencode(".jpg", retina, [cv2.IMWRITE_JPEG_QUALITY, 50])
+        img = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)  # channel order kept as given
+    elif variant == "noise":
+        noise = np.random.default_rng(0).normal(0, 6, retina.shape)
+        img = np.clip(retina + noise, 0, 255).astype(np.uint8)
+    elif variant == "cast":
+        img = np.clip(retina * np.array([0.85, 1.15, 1.15]), 0, 255).astype(np.uint8)
+    elif variant == "downscaled":
+        img = cv2.resize(retina, (500, 500), interpolation=cv2.INTER_AREA)
+    elif variant == "mild_blur":
+        img = cv2.GaussianBlur(retina, (0, 0), 2)
+    elif variant == "camera_frame":
+        img = camera_frame(retina, (1024, 768), dx=40)
+    result = _judge(img)
+    assert result.passed, (variant, result.reasons, result.metrics)
+
+
+def test_lid_shadow_is_occluded(small_retina: np.ndarray) -> None:
+    img = small_retina.astype(np.float32)
+    yy, xx = np.mgrid[0:600, 0:600]
+    img[yy < 200 + 0.0008 * (xx - 300) ** 2] *= 0.1
+    result = _judge(img.astype(np.uint8))
+    assert "occluded" in result.reasons
+
+
+def test_one_sided_darkening_is_uneven(small_retina: np.ndarray) -> None:
+    ramp = np.linspace(0.3, 1.0, 600, dtype=np.float32)[None, :, None]
+    result = _judge((small_retina * ramp).astype(np.uint8))
+    assert "uneven_illumination" in result.reasons
+    assert "occluded" not in result.reasons
+
+
+def test_small_field(small_retina: np.ndarray) -> None:
+    frame = camera_frame(small_retina, (1024, 768), fraction=0.33)
+    result = _judge(frame)
+    assert "small_field" in result.reasons
+
+
+def test_no_fov_reasons() -> None:
+    black = np.zeros((200, 300, 3), np.uint8)
+    assert _judge(black).reasons == ["no_fov", "underexposed"]
+    rng = np.random.default_rng(0)
+    paper = np.clip(rng.normal(220, 15, (300, 400, 3)), 0, 255).astype(np.uint8)
+    result = _judge(paper)
+    assert result.reasons == ["no_fov", "no_fundus"] and result.score == 0.0
+
+
+def test_grey_disc_is_not_a_fundus(small_retina: np.ndarray) -> None:
+    gray = cv2.cvtColor(cv2.cvtColor(small_retina, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    assert "no_fundus" in _judge(gray).reasons
+
+
+def test_reasons_are_known_and_ordered(retina: np.ndarray) -> None:
+    result = _judge(_washed_out(cv2.GaussianBlur(retina, (0, 0), 8), 0.6))
+    assert result.reasons and set(result.reasons) <= set(REASONS)
+    assert result.reasons == sorted(result.reasons, key=REASONS.index)
+
+
+def test_thresholds_from_dict() -> None:
+    t = QualityThresholds.from_dict({"min_focus": 0.5, "max_luminance": "140"})
+    assert t.min_focus == 0.5 and t.max_luminance == 140.0
+    assert QualityThresholds.from_dict(None) == QualityThresholds()
+    with pytest.raises(ValueError, match="min_focuss"):
+        QualityThresholds.from_dict({"min_focuss": 0.5})
+    with pytest.raises(ValueError, match="max_luminance"):
+        QualityThresholds.from_dict({"max_luminance": "bright"})
+
+
+def test_thresholds_change_the_verdict(retina: np.ndarray) -> None:
+    strict = QualityThresholds.from_dict({"min_brightness": 250.0})
+    result = _judge(retina, strict)
+    assert not result.passed and result.reasons == ["underexposed"]
