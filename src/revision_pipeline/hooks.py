@@ -37,15 +37,18 @@ def format_validation_error(error: ValidationError, prefix: str, where: str) -> 
     return f"Invalid configuration in {where}:\n" + "\n".join(lines)
 
 
-def validate_parameters(
-    params: dict[str, Any], models: dict[str, type[BaseModel]] | None = None
-) -> None:
-    """Validate every known parameter section; raise ``ConfigError`` naming key and file."""
+def validate_parameters(params: dict[str, Any], models: dict[str, str] | None = None) -> None:
+    """Validate every known parameter section; raise ``ConfigError`` naming key and file.
+
+    Args:
+        params: all parameters.
+        models: top-level key -> ``"module:Model"`` (default :data:`PARAMETER_MODELS`).
+    """
     for key, model in (models or PARAMETER_MODELS).items():
         if key not in params:
             continue
         try:
-            model.model_validate(params[key])
+            _model(model).model_validate(params[key])
         except ValidationError as error:
             raise ConfigError(
                 format_validation_error(error, key, f"conf/*/parameters_{key}.yml")
