@@ -1,0 +1,308 @@
+"""PHI audit: look for known identifiers and PHI patterns in files past the PHI boundary.
+
+What is searched: every file under the given paths. Parquet files by their string (and
+binary) columns, SQLite databases (``mlflow.db`` …) by every text/blob value of every
+table *and* as raw bytes (deleted rows linger in free pages), anything else as raw bytes,
+for the identifiers encoded in UTF-8 and in GBK.
+
+What is reported: the file, the kind of hit and a count, never the value, so the audit's
+own output cannot leak.
+
+Limits (by design, to avoid false alarms): identifiers shorter than 2 characters, and
+purely numeric identifiers shorter than 4 digits, are ignored; an identifier that starts
+or ends with an ASCII letter or digit only matches where it is not glued to further
+letters or digits (``1234`` is not found inside ``912345``); single common words passed
+as identifiers (``Li``, ``王``) would still match wherever they occur, so pass full names.
+Patterns are mainland national IDs with a valid check character and birth date, mobile
+numbers (11 digits, ``1[3-9]…``) and e-mail addresses; fixed-line numbers, addresses and
+free-text names are not pattern-searched (scrubbed text is covered by the identifiers).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
+
+__all__ = ["AuditHit", "audit_paths", "date_variants", "valid_national_id"]
+
+IDENTIFIER = "identifier"
+NATIONAL_ID = "national_id"
+MOBILE = "mobile"
+EMAIL = "email"
+
+_CHUNK = 8 << 20
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+_CN_DIGITS = "〇一二三四五六七八九"
+_PATTERNS: dict[str, str] = {
+    NATIONAL_ID: r"(?<![0-9A-Za-z])[1-9]\d{16}[\dXx](?![0-9A-Za-z])",
+    MOBILE: r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])",
+    EMAIL: r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})*\.[A-Za-z]{2,}",
+}
+
+
+@dataclass(frozen=True)
+class AuditHit:
+    """``count`` matches of one ``kind`` in ``path``; ``where`` says how it was read."""
+
+    path: Path
+    kind: str
+    count: int
+    where: str = "bytes"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.count} x {self.kind} ({self.where})"
+
+
+def valid_national_id(s: str) -> bool:
+    """Whether ``s`` is an 18-character national ID with a real birth date and check char."""
+    s = s.upper()
+    if len(s) != 18 or not s[:17].isdigit() or not s.isascii():
+        return False
+    try:
+        date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
+    except ValueError:
+        return False
+    total = sum(int(c) * w for c, w in zip(s[:17], _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11] == s[17]
+
+
+def _cn_number(n: int) -> str:
+    if n < 10:
+        return _CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+def date_variants(d: date) -> set[str]:
+    """The ways an exact date is commonly written (ISO, slashes, dots, 年月日, compact …)."""
+    y, m, dd = d.year, d.month, d.day
+    out = {f"{y}{m:02d}{dd:02d}", f"{y}年{m}月{dd}日", f"{y}年{m:02d}月{dd:02d}日"}
+    for sep in "-/.":
+        out |= {f"{y}{sep}{m:02d}{sep}{dd:02d}", f"{y}{sep}{m}{sep}{dd}"}
+        out |= {f"{dd:02d}{sep}{m:02d}{sep}{y}", f"{m:02d}{sep}{dd:02d}{sep}{y}"}
+    out.add("".join(_CN_DIGITS[int(c)] for c in str(y)) + f"年{_cn_number(m)}月{_cn_number(dd)}日")
+    return out
+
+
+def _usable(identifiers: Iterable[str]) -> list[str]:
+    out = set()
+    for raw in identifiers:
+        if raw is None:
+            continue
+        value = str(raw).strip()
+        if len(value) < 2 or (value.isdigit() and len(value) < 4):
+            continue
+        out.add(value)
+    return sorted(out, key=len, reverse=True)
+
+
+def _trie_regex(words: list[str], escape=re.escape) -> str:
+    """A regex alternation factored by common prefixes (fast for thousands of words)."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        end = "" in node
+        alts = [escape(ch) + build(child) for ch, child in sorted(node.items()) if ch != ""]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if end else body
+
+    return build(trie)
+
+
+class _Matcher:
+    """Compiled searches over text (str) and raw bytes (UTF-8 and GBK)."""
+
+    def __init__(self, identifiers: list[str], patterns: bool):
+        self.str_rx: dict[str, re.Pattern[str]] = {}
+        self.bytes_rx: dict[str, re.Pattern[bytes]] = {}
+        self.overlap = 256
+        if identifiers:
+            self.str_rx[IDENTIFIER] = re.compile(_trie_regex(identifiers), re.IGNORECASE)
+            encoded: set[bytes] = set()
+            for value in identifiers:
+                for enc in ("utf-8", "gbk"):
+                    try:
+                        encoded.add(value.encode(enc))
+                    except UnicodeEncodeError:
+                        continue
+            ordered = sorted(encoded, key=len, reverse=True)
+            self.overlap = max(self.overlap, len(ordered[0]) + 8)
+            # Same trie trick over bytes: latin-1 maps each byte to one character.
+            trie = _trie_regex([e.decode("latin-1") for e in ordered])
+            self.bytes_rx[IDENTIFIER] = re.compile(trie.encode("latin-1"), re.IGNORECASE)
+        if patterns:
+            for kind, pat in _PATTERNS.items():
+                self.str_rx[kind] = re.compile(pat)
+                self.bytes_rx[kind] = re.compile(pat.encode())
+
+    @staticmethod
+    def _accept(kind: str, data: str | bytes, start: int, end: int) -> bool:
+        hit = data[start:end]
+        if kind == NATIONAL_ID:
+            return valid_national_id(hit if isinstance(hit, str) else hit.decode("ascii"))
+        if kind != IDENTIFIER:
+            return True
+        glue = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        if isinstance(data, bytes):
+            glue = glue.encode()
+        first, last = hit[:1], hit[-1:]
+        before, after = data[start - 1 : start] if start else data[:0], data[end : end + 1]
+        return not (
+            (first in glue and before and before in glue)
+            or (last in glue and after and after in glue)
+        )
+
+    def count_str(self, text: str, counts: Counter[str]) -> None:
+        for kind, rx in self.str_rx.items():
+            counts[kind] += sum(1 for m in rx.finditer(text) if self._accept(kind, text, *m.span()))
+
+    def count_bytes(
+        self, data: bytes, counts: Counter[str], limit: int | None = None, patterns: bool = True
+    ) -> None:
+        for kind, rx in self.bytes_rx.items():
+            if not patterns and kind != IDENTIFIER:
+                continue
+            counts[kind] += sum(
+                1
+                for m in rx.finditer(data)
+                if (limit is None or m.start() < limit) and self._accept(kind, data, *m.span())
+            )
+
+
+def _files(paths: Iterable[Path]) -> Iterator[Path]:
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            yield from sorted(f for f in p.rglob("*") if f.is_file())
+        elif p.is_file():
+            yield p
+        else:
+            logger.warning("audit: %s does not exist, skipped", p)
+
+
+def is_compressed_image(data: bytes) -> bool:
+    """JPEG / PNG / GIF / WebP bytes: entropy-coded, so PHI *patterns* (e-mail, mobile)
+    match them by chance; only known identifiers are searched there (they still catch
+    text stored in metadata segments)."""
+    return data.startswith(_IMAGE_MAGIC) or data[8:12] == b"WEBP"
+
+
+def _scan_bytes(path: Path, matcher: _Matcher) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    with path.open("rb") as fh:
+        tail = b""
+        patterns: bool | None = None
+        while True:
+            block = fh.read(_CHUNK)
+            data = tail + block
+            if patterns is None:
+                patterns = not is_compressed_image(data)
+            if not block:
+                matcher.count_bytes(data, counts, patterns=patterns)
+                break
+            # Count matches that start before the overlap; they are complete in ``data``.
+            keep = min(len(data), matcher.overlap)
+            matcher.count_bytes(data, counts, limit=len(data) - keep, patterns=patterns)
+            tail = data[len(data) - keep :]
+    return counts
+
+
+def _scan_parquet(path: Path, matcher: _Matcher) -> Counter[str]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    counts: Counter[str] = Counter()
+    pf = pq.ParquetFile(path)
+    for batch in pf.iter_batches(batch_size=4096):
+        for column in batch.columns:
+            typ = column.type
+            while pa.types.is_list(typ) or pa.types.is_large_list(typ):
+                column = column.flatten()
+                typ = column.type
+            if pa.types.is_dictionary(typ):
+                column = column.dictionary_decode()
+                typ = column.type
+            values = [v for v in column.to_pylist() if v is not None]
+            if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+                matcher.count_str("\n".join(values), counts)
+            elif pa.types.is_binary(typ) or pa.types.is_large_binary(typ):
+                for v in values:
+                    matcher.count_bytes(v, counts, patterns=not is_compressed_image(v))
+    return counts
+
+
+def _scan_sqlite(path: Path, matcher: _Matcher) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            quoted = '"' + table.replace('"', '""') + '"'
+            for row in con.execute(f"SELECT * FROM {quoted}"):
+                for value in row:
+                    if isinstance(value, str):
+                        matcher.count_str(value, counts)
+                    elif isinstance(value, bytes):
+                        matcher.count_bytes(value, counts)
+    finally:
+        con.close()
+    return counts
+
+
+def _is_sqlite(path: Path) -> bool:
+    with path.open("rb") as fh:
+        return fh.read(len(_SQLITE_MAGIC)) == _SQLITE_MAGIC
+
+
+def audit_paths(
+    paths: Iterable[Path], identifiers: Iterable[str], patterns: bool = True
+) -> list[AuditHit]:
+    """Search files for PHI; an empty list means nothing was found.
+
+    Args:
+        paths: files or directories (searched recursively).
+        identifiers: values that must not appear (names, ID/record/exam numbers, and the
+            `date_variants` of exact dates). See the module docstring for the limits.
+        patterns: also search for national IDs (valid checksum), mobiles and e-mails.
+
+    Returns:
+        One hit per file, kind and reading method, with a count and never the value.
+    """
+    matcher = _Matcher(_usable(identifiers), patterns)
+    hits: list[AuditHit] = []
+    for path in _files(paths):
+        scans: list[tuple[str, Counter[str]]] = []
+        try:
+            if path.suffix.lower() == ".parquet":
+                scans.append(("parquet", _scan_parquet(path, matcher)))
+            elif _is_sqlite(path):
+                scans.append(("sqlite", _scan_sqlite(path, matcher)))
+                scans.append(("bytes", _scan_bytes(path, matcher)))
+            else:
+                scans.append(("bytes", _scan_bytes(path, matcher)))
+        except Exception as exc:
+            logger.warning("audit: could not read %s (%s); scanning it as bytes", path, exc)
+            scans = [("bytes", _scan_bytes(path, matcher))]
+        for where, counts in scans:
+            hits.extend(AuditHit(path, kind, n, where) for kind, n in sorted(counts.items()) if n)
+    logger.info("audit: %d hits", len(hits))
+    return hits

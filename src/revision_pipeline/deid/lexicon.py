@@ -1,0 +1,460 @@
+"""Word lists the text scrubber is built from: surnames, cue words, place names.
+
+Plain data, no behaviour. Everything is in simplified characters: the scrubber maps
+traditional characters to simplified ones (and full-width forms to ASCII) before it
+matches, so one list covers both scripts.
+"""
+
+from __future__ import annotations
+
+#: Common single-character surnames, accepted after a weak cue ("患者张三").
+#: Very ambiguous ones (但, 由, 闭, 阴, 阳, 干, 门, 查, 双, 全 …) are left out on purpose:
+#: after a weak cue they would turn clinical words into names.
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
+    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎"
+    "贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申"
+    "欧耿关兰焦俞左右柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管"
+    "柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席"
+    "卫米柏宗瞿桂佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池麻苑迟邝官封"
+    "谈匡鞠惠荆乐冀郁胥南班储栗燕楚鄢劳谌奚皮粟冼蔺楼闻厉伊仝郜阚权帅屠豆朴盖练廉禹萧"
+)
+
+#: Two-character surnames.
+COMPOUND_SURNAMES = [
+    "欧阳",
+    "司马",
+    "诸葛",
+    "上官",
+    "司徒",
+    "东方",
+    "皇甫",
+    "慕容",
+    "夏侯",
+    "令狐",
+    "尉迟",
+    "公孙",
+    "长孙",
+    "宇文",
+    "轩辕",
+    "独孤",
+    "南宫",
+    "西门",
+    "端木",
+    "呼延",
+    "闻人",
+    "万俟",
+    "澹台",
+    "公冶",
+    "宗政",
+    "濮阳",
+    "淳于",
+    "单于",
+    "太史",
+    "申屠",
+    "钟离",
+    "赫连",
+    "拓跋",
+]
+
+#: Characters that end a name: never the 2nd or 3rd character of a name after a cue.
+#: (Sex, age, role and field words that follow a name in report headers.)
+NAME_STOP_HARD = (
+    "男女性别年龄岁歲科室号床院医生师诊检查电话手机住址地身份证日期时眼双左右因于在来主诉自今"
+    "的了是和与及等患者病人姓名家属陪同审核报告签字之其为"
+)
+
+#: Further characters that may not follow a surname after a *weak* cue (no colon):
+#: they begin or continue clinical words (黄斑, 白内障, 高血压, 陈旧, 周边, 孔源 …).
+NAME_STOP_SOFT = (
+    "斑内障血压度规细括边围旧源视属面有何可同水显续离熟膜起极凝确素述经行曾患重镜身期复未该"
+    "尚余程侧外我当今近均较稍仍已无伴既往要拒入首次需系以突反长定眼"
+)
+
+#: Cues after which a person's name may follow (patients, relatives, staff).
+NAME_CUES = [
+    "患者姓名",
+    "病人姓名",
+    "受检者姓名",
+    "姓名",
+    "患者",
+    "病人",
+    "病员",
+    "受检者",
+    "就诊者",
+    "被检者",
+    "报告医生",
+    "报告医师",
+    "报告者",
+    "报告人",
+    "审核医生",
+    "审核医师",
+    "审核者",
+    "审核人",
+    "审核",
+    "检查医生",
+    "检查医师",
+    "检查者",
+    "检查人",
+    "诊断医生",
+    "诊断医师",
+    "阅片医生",
+    "阅片医师",
+    "阅片者",
+    "阅片",
+    "主治医生",
+    "主治医师",
+    "主诊医生",
+    "经治医生",
+    "责任医生",
+    "申请医生",
+    "申请医师",
+    "开单医生",
+    "送检医生",
+    "操作者",
+    "操作员",
+    "技师",
+    "摄片",
+    "拍摄者",
+    "记录者",
+    "记录人",
+    "书写者",
+    "录入者",
+    "录入",
+    "复核",
+    "签名",
+    "签字",
+    "医生",
+    "医师",
+    "大夫",
+    "护士",
+    "主任",
+    "教授",
+    "家属",
+    "女儿",
+    "儿子",
+    "配偶",
+    "丈夫",
+    "妻子",
+    "爱人",
+    "老伴",
+    "父亲",
+    "母亲",
+    "孙子",
+    "孙女",
+    "侄女",
+    "侄子",
+    "外孙",
+    "外孙女",
+    "儿媳",
+    "女婿",
+    "哥哥",
+    "姐姐",
+    "弟弟",
+    "妹妹",
+    "之女",
+    "之子",
+    "陪同人",
+    "陪同者",
+    "陪同",
+    "联系人",
+    "监护人",
+    "委托人",
+    "代诉人",
+]
+
+#: Cues that introduce a name even without a separator ("姓名张三").
+NAME_CUES_STRONG = [
+    "患者姓名",
+    "病人姓名",
+    "受检者姓名",
+    "姓名",
+    "签名",
+    "签字",
+    "联系人",
+    "监护人",
+    "委托人",
+]
+
+#: Titles that follow a name and are replaced together with it ("王女士" → "[姓名]").
+NAME_TITLES = [
+    "先生",
+    "女士",
+    "小姐",
+    "老师",
+    "阿姨",
+    "叔叔",
+    "师傅",
+    "大爷",
+    "奶奶",
+    "爷爷",
+    "老人",
+    "同学",
+]
+
+#: Roles that follow a name and are kept ("王医生" → "[姓名]医生").
+NAME_ROLES = ["医生", "医师", "大夫", "主任", "教授", "护士", "护师", "技师", "院长"]
+
+#: Latin-script cues.
+LATIN_NAME_CUES = [
+    "Patient Name",
+    "Patient",
+    "Name:",
+    "Dr.",
+    "Dr",
+    "Doctor",
+    "Physician",
+    "Mr.",
+    "Mr",
+    "Mrs.",
+    "Mrs",
+    "Ms.",
+    "Ms",
+    "Miss",
+    "Prof.",
+    "Prof",
+]
+
+#: Upper-case clinical abbreviations that must never be read as a Latin name.
+CLINICAL_ABBREVIATIONS = [
+    "OD",
+    "OS",
+    "OU",
+    "NPDR",
+    "PDR",
+    "DR",
+    "DME",
+    "CSME",
+    "AMD",
+    "ARMD",
+    "BRVO",
+    "CRVO",
+    "BRAO",
+    "CRAO",
+    "RVO",
+    "CSC",
+    "CSCR",
+    "ROP",
+    "PCV",
+    "CNV",
+    "OCT",
+    "OCTA",
+    "FFA",
+    "ICGA",
+    "IOP",
+    "VA",
+    "BCVA",
+    "UCVA",
+    "CDR",
+    "RNFL",
+    "ERM",
+    "MH",
+    "RD",
+    "PRP",
+    "VEGF",
+    "NA",
+    "AI",
+    "IRMA",
+    "NV",
+    "NVD",
+    "NVE",
+    "ICD",
+    "HbA1c",
+    "LE",
+    "RE",
+    "BE",
+]
+
+#: Provinces and provincial-level cities (an address may start with one).
+PROVINCES = [
+    "北京",
+    "天津",
+    "上海",
+    "重庆",
+    "河北",
+    "山西",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "海南",
+    "四川",
+    "贵州",
+    "云南",
+    "陕西",
+    "甘肃",
+    "青海",
+    "台湾",
+    "内蒙古",
+    "广西",
+    "西藏",
+    "宁夏",
+    "新疆",
+    "香港",
+    "澳门",
+]
+
+#: Characters that never occur inside a place name: an address span stops at them.
+ADDRESS_STOP = (
+    "患者住在于自居家址的是为到来现系属及和与因其她他我您诉称述眼视男女岁"
+    "病史年月日号时由至寄往从送报告"
+)
+
+#: Cues that introduce an address.
+ADDRESS_CUES = [
+    "家庭住址",
+    "家庭地址",
+    "现住址",
+    "户籍地址",
+    "户籍地",
+    "通讯地址",
+    "联系地址",
+    "居住地址",
+    "居住地",
+    "住址",
+    "地址",
+    "家住",
+    "住在",
+    "现住",
+    "居住于",
+    "居住在",
+    "Address",
+]
+
+#: Cues that introduce a record/exam/bed/device number.
+NUMBER_CUES = [
+    "病历号",
+    "病案号",
+    "门诊号",
+    "住院号",
+    "检查号",
+    "检查单号",
+    "登记号",
+    "影像号",
+    "就诊号",
+    "就诊卡号",
+    "诊疗卡号",
+    "卡号",
+    "医保卡号",
+    "医保号",
+    "社保卡号",
+    "社保号",
+    "流水号",
+    "申请单号",
+    "报告编号",
+    "报告单号",
+    "档案号",
+    "健康档案号",
+    "工号",
+    "员工号",
+    "条码号",
+    "条形码",
+    "编号",
+    "序列号",
+    "设备号",
+    "设备编号",
+    "机器编号",
+    "仪器编号",
+    "机身号",
+    "相机编号",
+    "床号",
+    "床位号",
+    "病床号",
+    "ID号",
+    "ID",
+    "MRN",
+    "PID",
+    "Patient",
+    "ID",
+    "Accession",
+    "No.",
+    "No",
+    "Serial",
+    "SN",
+    "S/N",
+    "序号",
+]
+
+#: Cues that introduce a phone or fax number.
+PHONE_CUES = [
+    "联系电话",
+    "电话号码",
+    "手机号码",
+    "手机号",
+    "手机",
+    "电话",
+    "座机",
+    "传真",
+    "联系方式",
+    "Tel",
+    "TEL",
+    "tel",
+    "Phone",
+    "phone",
+    "Mobile",
+    "mobile",
+    "Fax",
+    "FAX",
+    "fax",
+]
+
+#: Cues that introduce a social-media handle.
+SOCIAL_CUES = [
+    "微信号",
+    "微信",
+    "WeChat",
+    "Wechat",
+    "wechat",
+    "weixin",
+    "VX",
+    "vx",
+    "V信",
+    "QQ号",
+    "QQ",
+    "qq号",
+    "qq",
+    "微博",
+    "抖音号",
+    "抖音",
+    "钉钉",
+]
+
+#: Cues that introduce a national ID number.
+ID_CUES = ["身份证号码", "身份证号", "身份证", "公民身份号码", "证件号码", "证件号", "ID", "card"]
+
+#: Cues that introduce the patient (a name right after one, followed by the sex, is a name).
+PATIENT_CUES = ["患者", "病人", "病员", "受检者", "就诊者", "被检者"]
+
+#: Family relations that may stand between a cue and a name ("陪同者：孙子吕小布").
+RELATIONS = [
+    "女儿",
+    "儿子",
+    "配偶",
+    "丈夫",
+    "妻子",
+    "爱人",
+    "老伴",
+    "父亲",
+    "母亲",
+    "孙子",
+    "孙女",
+    "侄女",
+    "侄子",
+    "外孙女",
+    "外孙",
+    "儿媳",
+    "女婿",
+    "哥哥",
+    "姐姐",
+    "弟弟",
+    "妹妹",
+]

@@ -1,0 +1,310 @@
+"""Compiled regular expressions for the PHI kinds the text scrubber finds.
+
+The patterns run on a *normalised* copy of the text (see `text.normalize`): full-width
+ASCII is already half-width, traditional characters are simplified, odd spaces are plain
+spaces and dashes are ``-``; the copy has the same length as the original, so a match's
+offsets are the original's offsets. Each pattern puts the PHI in the named group ``v``
+(the cue word in front of it is kept in the output).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from revision_pipeline.deid import lexicon as lx
+
+NAME = "姓名"
+ID_NUMBER = "身份证号"
+PHONE = "电话"
+EMAIL = "邮箱"
+SOCIAL = "社交账号"
+ADDRESS = "地址"
+NUMBER = "编号"
+DATE = "日期"
+AGE = "年龄"
+
+#: Placeholder kinds, most specific first (used to pick the kind of merged spans).
+KINDS: tuple[str, ...] = (ID_NUMBER, PHONE, EMAIL, SOCIAL, DATE, AGE, ADDRESS, NAME, NUMBER)
+
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One pattern (PHI in its group ``v``) and the kind of PHI it finds."""
+
+    kind: str
+    pattern: str
+    marker: str | None = None  # only run when this substring is present
+
+
+@dataclass(frozen=True)
+class Group:
+    """Rules combined into one regex, run only when ``gate`` finds something."""
+
+    regex: re.Pattern[str]
+    kinds: dict[str, str]  # capture-group name -> PHI kind
+    gate: re.Pattern[str] | None = None
+
+
+def cjk_except(excluded: str) -> str:
+    """A character class of all CJK ideographs except ``excluded``."""
+    cut = sorted({ord(c) for c in excluded})
+    parts: list[str] = []
+    for lo, hi in _CJK_RANGES:
+        start = lo
+        for code in cut:
+            if lo <= code <= hi:
+                if code > start:
+                    parts.append(f"{chr(start)}-{chr(code - 1)}")
+                start = code + 1
+        if start <= hi:
+            parts.append(f"{chr(start)}-{chr(hi)}")
+    return "[" + "".join(parts) + "]"
+
+
+def _alt(words: list[str] | tuple[str, ...]) -> str:
+    """Escaped alternation, longest first (Python's ``re`` takes the first that fits)."""
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def _cue(words: list[str] | tuple[str, ...]) -> str:
+    """Like `_alt`, but two-character Chinese cues may hold a space (``姓 名``, ``电 话``)."""
+    out = []
+    for w in sorted(set(words), key=len, reverse=True):
+        if len(w) == 2 and all("\u4e00" <= c <= "\u9fff" for c in w):
+            out.append(f"{w[0]}[ ]{{0,2}}{w[1]}")
+        else:
+            out.append(re.escape(w))
+    return "|".join(out)
+
+
+def _name_parts() -> dict[str, str]:
+    hard = lx.NAME_STOP_HARD
+    soft = hard + lx.NAME_STOP_SOFT
+    compound = _alt(lx.COMPOUND_SURNAMES)
+    surname = f"[{lx.SURNAMES}]"
+    g_strong = cjk_except(hard)
+    g_weak = cjk_except(soft)
+    abbr = _alt(lx.CLINICAL_ABBREVIATIONS)
+    fields = "Name|Age|Sex|Gender|Date|Dx|ID|Tel|Phone|Patient|Doctor|Exam|Report|No"
+    word = rf"(?!(?:{abbr}|{fields})\b)(?:[A-ZÀ-Þ][a-zß-ÿ'’\-]+|[A-Z]{{2,}})"
+    # Clinical words that begin with a surname and survive the character filters.
+    neg = (
+        "于[^\u4e00-\u9fff]|于[半去昨上下前后一二三四五六七八九十数多本今外我当]|屈光|单纯|"
+        "全视|毛玻璃|毛细|向下|向上|时有|文献|安排|安全|齐全|易出|易于|施行|温度|关注|简单|"
+        "项目|费用|封闭|麻木|迟缓|皮质|粟粒|尤其|符合|舒张|梅毒|焦点|申请|颜色|庞大|殷红|劳累|"
+        "解剖|窦性|白色|白点|黄色|黄白|高反|高血|常见|明确|周围|周身|连续|石化|万一|金属|康复|车祸|冷静|冷敷|平素|曲度"
+    )
+    return {
+        "strong": rf"(?:{compound}|{surname}|{g_strong})[ ]{{0,2}}{g_strong}{g_strong}?",
+        "weak": rf"(?!{neg})(?:{compound}|{surname})[ ]?{g_weak}{g_weak}?",
+        "any": rf"{g_strong}{{2,4}}",
+        "surname_only": rf"(?!{neg})(?:{compound}|{surname})",
+        "g_weak": g_weak,
+        "latin": rf"{word}(?:[ ]+{word}){{1,2}}",
+        "latin_word": word,
+    }
+
+
+def _cue_rules() -> list[Rule]:
+    """Everything introduced by a cue word: names, contacts, numbers, addresses, ages."""
+    p = _name_parts()
+    sep = r"\s*[:：]?\s*"
+    name_cues = _cue(lx.NAME_CUES)
+    strong_cues = _cue(lx.NAME_CUES_STRONG)
+    paren = r"(?:\s*[(（][^)）\n]{1,6}[)）])?"
+    strong_list = rf"{p['strong']}(?:\s*[、/]\s*{p['strong']})*"
+    weak_list = rf"{p['weak']}(?:\s*[、/]\s*{p['weak']})*"
+    relation = rf"(?:(?:{_cue(lx.RELATIONS)})[ ]?)?"
+    patient_cues = _cue(lx.PATIENT_CUES)
+    sexed = r"(?=[ ]?[,、 ][ ]?(?:[^,，。\n]{1,8}[,、 ][ ]?)?[男女](?:性)?(?:[,、 ]|\d))"
+    number = r"(?=[A-Za-z\-_/#]*\d)[A-Za-z0-9#][A-Za-z0-9\-_/#]*(?:[ ]\d[A-Za-z0-9\-_/]*)*"
+    return [
+        Rule(ID_NUMBER, rf"(?:{_cue(lx.ID_CUES)}){sep}(?P<v>[0-9Xx*](?:[ -]?[0-9Xx*]){{13,19}})"),
+        Rule(
+            PHONE,
+            rf"(?<![A-Za-z])(?:{_cue(lx.PHONE_CUES)}){sep}(?P<v>[+(]?\d[\d \-()]{{5,20}}\d)",
+        ),
+        Rule(
+            SOCIAL,
+            rf"(?<![A-Za-z])(?:{_cue(lx.SOCIAL_CUES)}){sep}(?P<v>[A-Za-z0-9][A-Za-z0-9_\-.]{{3,39}})",
+        ),
+        Rule(AGE, rf"(?:年龄|age|Age|AGE){sep}(?P<v>(?:9\d|1[0-2]\d))(?![\d.])"),
+        Rule(
+            NUMBER,
+            rf"(?<![A-Za-z])(?:{_cue(lx.NUMBER_CUES)})(?![a-z])\s*[:：#]?\s*(?P<v>{number})",
+        ),
+        Rule(
+            ADDRESS,
+            rf"(?<![A-Za-z])(?:{_cue(lx.ADDRESS_CUES)}){sep}"
+            r"(?P<v>[^\s,，。;；!！?？、:：()（）\[\]]{2,60})",
+        ),
+        Rule(
+            NAME,
+            rf"(?:(?:{name_cues}){paren}\s*[:：]|(?:{strong_cues}){paren})\s*"
+            rf"{relation}(?P<v>{p['latin']}|{strong_list})",
+        ),
+        Rule(NAME, rf"(?:{patient_cues})[ ]?(?P<v>{p['any']}){sexed}"),
+        Rule(NAME, rf"(?:{name_cues}){paren}[ ]?(?P<v>{p['latin']}|{weak_list})"),
+        Rule(
+            NAME,
+            rf"(?<![A-Za-z])(?:{_cue(lx.LATIN_NAME_CUES)})\s*[:：]?\s*"
+            rf"(?P<v>{p['latin_word']}(?:[ ]+{p['latin_word']}){{0,2}})",
+        ),
+    ]
+
+
+def _digit_rules() -> list[Rule]:
+    """Rules whose PHI starts with a digit, ``+`` or ``(``: IDs, phones, dates, ages, numbers."""
+    y4 = r"(?:19|20)\d{2}"
+    mm = r"(?:0?[1-9]|1[0-2])"
+    dd = r"(?:0?[1-9]|[12]\d|3[01])"
+    time = r"(?:[ T]?\d{1,2}:\d{2}(?::\d{2})?)?"
+    months = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+    old = r"(?:9\d|1[0-2]\d)"
+    no_digit_before = r"(?<![\dA-Za-z.])"
+    return [
+        Rule(ID_NUMBER, r"(?<![0-9A-Za-z])(?P<v>[1-9](?:[ -]?\d){16}[ -]?[\dXx])(?![0-9A-Za-z])"),
+        Rule(
+            PHONE,
+            rf"{no_digit_before}(?P<v>(?:(?:\+|00)[ ]?86[ -]*|\(\+?86\)[ ]*)?"
+            r"1[3-9](?:[ -]?\d){9})(?!\d)",
+        ),
+        Rule(
+            PHONE,
+            rf"{no_digit_before}(?P<v>(?:(?:\+|00)[ ]?86[ -]*\(?0?\d{{2,3}}\)?|\(0\d{{2,3}}\)"
+            r"|0\d{2,3})[ -]?\d{3,4}[ -]?\d{4}(?:[ ]*(?:转|ext\.?)[ ]*\d{1,5})?)(?![\d.])",
+        ),
+        Rule(DATE, rf"(?<![\d.])(?P<v>{y4}[ ]?[-/.][ ]?{mm}(?:[ ]?[-/.][ ]?{dd}{time})?)(?!\d)"),
+        Rule(DATE, rf"(?<![\d.])(?P<v>{dd}[-/.]{mm}[-/.]{y4})(?!\d)"),
+        Rule(DATE, rf"(?<![\d.])(?P<v>\d{{2}}[-/]{mm}[-/]{dd})(?![\d.])"),
+        Rule(DATE, rf"(?<!\d)(?P<v>{y4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)"),
+        Rule(
+            DATE,
+            rf"(?<!\d)(?P<v>(?:{y4}|\d{{2}})[ ]*年[ ]*{mm}[ ]*月(?:[ ]*{dd}[ ]*[日号])?{time})",
+        ),
+        Rule(DATE, rf"(?<![\d.])(?P<v>{mm}[ ]*月[ ]*{dd}[ ]*[日号]{time})"),
+        Rule(DATE, rf"(?<![\d.])(?P<v>\d{{1,2}}[ ]+(?:{months})[a-z]*\.?,?[ ]+{y4})"),
+        Rule(AGE, rf"(?<![\d.])(?P<v>{old}[ ]?(?:周岁|岁))"),
+        Rule(
+            AGE,
+            rf"(?<![\d.])(?P<v>{old}[ ]?(?:y/o|yo|y\.o\.|years?(?:[- ]old)?|-year-old|Y))"
+            r"(?![A-Za-z])",
+        ),
+        Rule(NUMBER, r"(?<![\d.])(?P<v>\d{1,3})[ ]?(?:号床|床)(?![旁边头])"),
+        Rule(NUMBER, r"(?<![\d.\-/])(?P<v>\d{6,})(?!\d|\.\d)"),
+    ]
+
+
+def _latin_rules() -> list[Rule]:
+    """Rules whose PHI starts with a Latin letter: record numbers, e-mails, handles, dates."""
+    months = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+    return [
+        Rule(EMAIL, r"(?P<v>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+)", "@"),
+        Rule(SOCIAL, r"(?P<v>wxid_[A-Za-z0-9_\-]{4,})", "wxid_"),
+        Rule(
+            NUMBER,
+            r"(?<![A-Za-z0-9])(?P<v>[A-Za-z]{1,4}[-_]?\d{5,}(?:[-_]?[A-Za-z0-9]+)*)(?![A-Za-z0-9])",
+        ),
+        Rule(DATE, rf"(?P<v>(?:{months})[a-z]*\.?[ ]+\d{{1,2}},?[ ]+(?:19|20)\d{{2}})"),
+    ]
+
+
+def _cjk_number_rules() -> list[Rule]:
+    """Dates and ages written in Chinese numerals (二〇二三年三月五日, 九十二岁)."""
+    cn_digit = "〇○零一二三四五六七八九"
+    cn_month = "(?:十[一二]?|[一二三四五六七八九])"
+    cn_day = "(?:[二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"
+    cn_unit = "[一二三四五六七八九]"
+    cn_old = f"(?:九十{cn_unit}?|一百(?:零?{cn_unit}|[一二]十{cn_unit}?)?|百)"
+    return [
+        Rule(
+            DATE,
+            rf"(?P<v>[{cn_digit}]{{2,4}}年{cn_month}月(?:{cn_day}[日号])?|{cn_month}月{cn_day}[日号])",
+        ),
+        Rule(AGE, rf"(?P<v>{cn_old}(?:周岁|岁))"),
+    ]
+
+
+def _title_rules() -> list[Rule]:
+    """A surname (and given name) before a title or role: 王女士, 李医生, 欧阳主任."""
+    p = _name_parts()
+    return [
+        Rule(NAME, rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}}(?:{_alt(lx.NAME_TITLES)}))"),
+        Rule(NAME, rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})(?:{_alt(lx.NAME_ROLES)})"),
+    ]
+
+
+def _address_rules() -> list[Rule]:
+    """Street addresses without a cue: they must reach a house number or a district."""
+    n = cjk_except(lx.ADDRESS_STOP)
+    prov = rf"(?:{_alt(lx.PROVINCES)})(?:省|市|壮族自治区|回族自治区|维吾尔自治区|自治区)?"
+    city = rf"{n}{{1,5}}?(?:市|州|盟)"
+    district = rf"{n}{{1,5}}?(?:区|县|旗)"
+    town = rf"{n}{{1,6}}?(?:镇|乡|街道|村)"
+    road = rf"{n}{{1,10}}?(?:路|街|大道|大街|巷|弄|胡同)[ ]*\d+(?:-\d+)?[ ]*号(?:院|楼)?"
+    estate = rf"{n}{{1,8}}?(?:花园|小区|新村|家园|公寓|大厦|苑|社区|广场)"
+    unit = r"(?:[ ]*\d+[ ]*(?:栋|幢|座|号楼|楼|单元|层|室|房|户|号))"
+    tail = rf"(?:{estate})?{unit}*(?:[ ]*\d{{3,4}}(?![\d.]))?"
+    return [
+        Rule(ADDRESS, rf"(?P<v>(?:{prov})?(?:{city})?(?:{district})?(?:{town})?{road}{tail})"),
+        Rule(
+            ADDRESS,
+            rf"(?P<v>(?:{prov}(?:{city})?|{n}{{2,3}}市){district}(?:{town})?(?:{estate})?{unit}*)",
+        ),
+        Rule(ADDRESS, rf"(?P<v>{estate}{unit}+(?:[ ]*\d{{3,4}}(?![\d.]))?)"),
+    ]
+
+
+def _first_chars(words: list[str]) -> str:
+    return "".join(sorted({w[0] for w in words}))
+
+
+def _combine(rules: list[Rule], entry: str | None, gate: str | None) -> Group:
+    """One regex of alternatives, each with its own capture group ``v<i>``."""
+    kinds: dict[str, str] = {}
+    branches: list[str] = []
+    for i, rule in enumerate(rules):
+        name = f"v{i}"
+        kinds[name] = rule.kind
+        branches.append("(?:" + rule.pattern.replace("(?P<v>", f"(?P<{name}>") + ")")
+    body = "|".join(branches)
+    # A one-character look-ahead in front makes the engine skip hopeless positions fast.
+    pattern = f"(?=[{re.escape(entry)}])(?:{body})" if entry else body
+    return Group(re.compile(pattern), kinds, re.compile(gate) if gate else None)
+
+
+@cache
+def groups() -> tuple[Group, ...]:
+    """All rules, compiled into gated groups (built once, on first use)."""
+    cue_words = (
+        lx.NAME_CUES
+        + lx.NAME_CUES_STRONG
+        + lx.LATIN_NAME_CUES
+        + lx.ID_CUES
+        + lx.PHONE_CUES
+        + lx.SOCIAL_CUES
+        + lx.NUMBER_CUES
+        + lx.ADDRESS_CUES
+        + ["年龄", "age", "Age", "AGE"]
+    )
+    surname_first = lx.SURNAMES + _first_chars(lx.COMPOUND_SURNAMES)
+    titles = lx.NAME_TITLES + lx.NAME_ROLES
+    out = [
+        _combine(_digit_rules(), "0123456789+(", None),
+        _combine(_cue_rules(), _first_chars(cue_words), None),
+        _combine(_cjk_number_rules(), "〇○零一二三四五六七八九十百", "[月岁]"),
+        _combine(_title_rules(), surname_first, "|".join(map(re.escape, titles))),
+        _combine(_address_rules()[:1], None, r"(?:路|街|大道|巷|弄|胡同)[ ]*\d+(?:-\d+)?[ ]*号"),
+        _combine(_address_rules()[1:2], None, r"[省市][^,，。;；]{0,12}?[区县旗]"),
+        _combine(
+            _address_rules()[2:], None, r"(?:花园|小区|新村|家园|公寓|大厦|苑|社区|广场)[ ]*\d"
+        ),
+    ]
+    for rule in _latin_rules():
+        gate = re.escape(rule.marker) if rule.marker else "[A-Za-z]"
+        out.append(_combine([rule], None, gate))
+    return tuple(out)

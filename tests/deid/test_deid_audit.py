@@ -1,0 +1,90 @@
+"""The PHI audit finds planted values in every file type and never prints them."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from revision_pipeline.deid.audit import audit_paths, date_variants, valid_national_id
+
+NAME = "欧阳娜娜"
+EXAM = "EX20230512-0087"
+NATIONAL_ID = "11010519491231002X"  # valid check character
+MOBILE = "13800138000"
+SECRET_VALUES = (NAME, EXAM, NATIONAL_ID, MOBILE, "2023年3月5日")
+
+
+@pytest.fixture
+def tree(tmp_path):
+    root = tmp_path / "out"
+    root.mkdir()
+    pq.write_table(
+        pa.table({"report": [f"复查 {NAME}", "正常"], "image": [b"\xff\xd8", b"\x00"]}),
+        root / "pairs.parquet",
+    )
+    (root / "rejects.csv").write_text(f"source,reason\nreports.csv#3,{EXAM}\n", encoding="utf-8")
+    (root / "run.log").write_bytes(f"INFO call {MOBILE} on 2023年3月5日\n".encode("gbk"))
+    con = sqlite3.connect(root / "mlflow.db")
+    con.execute("CREATE TABLE params (key TEXT, value TEXT)")
+    con.execute("INSERT INTO params VALUES ('note', ?)", (f"id {NATIONAL_ID}",))
+    con.commit()
+    con.close()
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    pq.write_table(pa.table({"report": ["[姓名]双眼正常", "C/D 0.3"]}), clean / "p.parquet")
+    (clean / "a.csv").write_text("pair_id,eye\nP1a2b,OD\n", encoding="utf-8")
+    (clean / "model.bin").write_bytes(bytes(range(256)) * 100)
+    return root, clean
+
+
+def test_planted_values_found_everywhere(tree):
+    root, _ = tree
+    hits = audit_paths([root], [NAME, EXAM, *date_variants(date(2023, 3, 5))])
+    found = {(h.path.name, h.kind) for h in hits}
+    assert ("pairs.parquet", "identifier") in found
+    assert ("rejects.csv", "identifier") in found
+    assert ("run.log", "identifier") in found  # GBK-encoded date
+    assert ("run.log", "mobile") in found
+    assert ("mlflow.db", "national_id") in found
+    text = "\n".join(str(h) for h in hits) + repr(hits)
+    for value in SECRET_VALUES:
+        assert value not in text
+
+
+def test_clean_files_give_no_hits(tree):
+    _, clean = tree
+    assert audit_paths([clean], [NAME, EXAM, "P1", "王", "12"]) == []
+
+
+def test_identifier_glued_to_digits_is_not_a_hit(tmp_path):
+    f = tmp_path / "m.txt"
+    f.write_text("value 9123456789 and 12345678\n", encoding="utf-8")
+    hits = audit_paths([f], ["12345678"], patterns=False)
+    assert [(h.kind, h.count) for h in hits] == [("identifier", 1)]
+
+
+def test_date_variants_and_id_checksum():
+    v = date_variants(date(2023, 3, 5))
+    assert {"2023-03-05", "2023/3/5", "2023.03.05", "20230305", "2023年3月5日"} <= v
+    assert "二〇二三年三月五日" in v
+    assert valid_national_id(NATIONAL_ID) and not valid_national_id("110105194912310021")
+
+
+def test_image_bytes_are_searched_for_identifiers_but_not_patterns(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from revision_pipeline.deid.audit import audit_paths
+
+    # entropy-coded image data that happens to look like an e-mail address and a mobile
+    lucky = b"\xff\xd8\xff\xe0" + b"\x93a@b.cd\x00" + b"13812345678" + b"\x00" * 8
+    leaked = b"\xff\xd8\xff\xfe" + "张三丰".encode() + b"\x00" * 8  # a JPEG comment with a name
+    pq.write_table(pa.table({"image": [lucky]}), tmp_path / "clean.parquet")
+    pq.write_table(pa.table({"image": [leaked]}), tmp_path / "leak.parquet")
+    (tmp_path / "plot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"x@y.zz 13912345678")
+    hits = audit_paths([tmp_path], ["张三丰"], patterns=True)
+    assert [(h.path.name, h.kind) for h in hits] == [("leak.parquet", "identifier")]
