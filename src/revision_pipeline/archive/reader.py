@@ -1,0 +1,223 @@
+"""Read an archive institution by institution: reports, images, and their pairing.
+
+Memory is bounded by the largest institution, never the whole archive:
+:func:`iter_institutions` yields one :class:`InstitutionArchive` at a time.
+
+Exam ids are matched after NFKC normalisation, stripping and case-folding
+(:func:`~revision_pipeline.archive.reports.exam_key`): ``ex-01`` in a file name pairs
+with ``EX-01`` in the report table, because exports written on case-insensitive file
+systems (Windows, macOS) change case freely.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pandas as pd
+
+from revision_pipeline.archive.config import INSTITUTION_ID_RE, Dialect, dialect_for
+from revision_pipeline.archive.images import IMAGE_COLUMNS, ImageTable, list_images
+from revision_pipeline.archive.reports import (
+    REJECT_COLUMNS,
+    REPORT_COLUMNS,
+    ReportTable,
+    exam_key,
+    read_reports,
+)
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "MATCHED_COLUMNS",
+    "ImageTable",
+    "InstitutionArchive",
+    "ReportTable",
+    "discover_institutions",
+    "iter_institutions",
+    "list_images",
+    "match_images",
+    "read_institution",
+    "read_reports",
+]
+
+_REPORT_FIELDS = [c for c in REPORT_COLUMNS if c not in ("institution_id", "exam_id", "source")]
+#: Columns of the matched table: the image columns, then the report's, whose
+#: ``source`` is renamed ``report_source``. ``exam_id`` is the report table's spelling.
+MATCHED_COLUMNS: tuple[str, ...] = (*IMAGE_COLUMNS, *_REPORT_FIELDS, "report_source")
+
+
+def discover_institutions(root: Path) -> list[str]:
+    """Institution folders under the archive root (names ``[A-Za-z0-9_-]+``), sorted.
+
+    Other folders and files are logged as warnings and ignored (hidden ones silently).
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"archive root {root} is not a folder")
+    found = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir() and INSTITUTION_ID_RE.fullmatch(entry.name):
+            found.append(entry.name)
+        else:
+            kind = "folder" if entry.is_dir() else "file"
+            logger.warning(
+                "%s: %s %r is not an institution folder ([A-Za-z0-9_-]+), ignored",
+                root,
+                kind,
+                entry.name,
+            )
+    return found
+
+
+def _with_key(frame: pd.DataFrame) -> pd.Series:
+    return frame["exam_id"].map(exam_key) if len(frame) else pd.Series(dtype=object)
+
+
+def match_images(
+    reports: pd.DataFrame,
+    images: pd.DataFrame,
+    rejected_exams: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Pair image rows with the report row of their exam.
+
+    Args:
+        reports: :data:`~revision_pipeline.archive.reports.REPORT_COLUMNS`, unique per
+            exam key (as :func:`read_reports` returns them).
+        images: :data:`~revision_pipeline.archive.images.IMAGE_COLUMNS`.
+        rejected_exams: exam key → reason for exams whose report rows were all
+            rejected (:attr:`ReportTable.rejected_exams`); their images get that
+            reason (e.g. ``empty_report``) instead of ``orphan_image``.
+
+    Returns:
+        ``(matched, rejects)``: matched has :data:`MATCHED_COLUMNS`, one row per image
+        with a report; rejects has ``orphan_image`` (image without a report row) and
+        ``report_without_image`` (report row without an image) rows.
+
+    Raises:
+        ValueError: when two report rows share an exam key.
+    """
+    report_keys = _with_key(reports)
+    if report_keys.duplicated().any():
+        dupes = sorted(set(reports["exam_id"][report_keys.duplicated(keep=False)]))[:5]
+        raise ValueError(f"report rows are not unique per exam id: {dupes}")
+    image_keys = _with_key(images)
+    has_report = image_keys.isin(set(report_keys)) if len(images) else pd.Series(dtype=bool)
+    has_image = report_keys.isin(set(image_keys)) if len(reports) else pd.Series(dtype=bool)
+    left = images.loc[has_report.to_numpy(bool)].drop(columns="exam_id").copy()
+    left["_key"] = image_keys[has_report].to_numpy()
+    right = reports.rename(columns={"source": "report_source"}).drop(columns="institution_id")
+    right = right.assign(_key=report_keys.to_numpy())
+    matched = left.merge(right, on="_key", how="left", validate="many_to_one")
+    matched = matched.reindex(columns=list(MATCHED_COLUMNS)).reset_index(drop=True)
+    orphan_mask = ~has_report.to_numpy(bool)
+    orphans = images.loc[orphan_mask, ["institution_id", "source"]]
+    why = image_keys[orphan_mask].map(lambda k: (rejected_exams or {}).get(k, "orphan_image"))
+    lonely = reports.loc[~has_image.to_numpy(bool), ["institution_id", "source"]]
+    rejects = pd.concat(
+        [orphans.assign(reason=why.to_numpy()), lonely.assign(reason="report_without_image")],
+        ignore_index=True,
+    ).assign(stage="ingest")
+    return matched, rejects.reindex(columns=list(REJECT_COLUMNS)).astype(object)
+
+
+@dataclass
+class InstitutionArchive:
+    """Everything read from one institution folder.
+
+    Attributes:
+        matched: :data:`MATCHED_COLUMNS`, one row per image with a report.
+        rejects: every report row and image file not matched, with its reason.
+        reports: the institution's valid report rows (matched or not).
+        images: every recognised image file (matched or not).
+        n_report_rows: data records in the report file.
+        n_images: files found under the images folder.
+    """
+
+    institution_id: str
+    dialect: Dialect
+    matched: pd.DataFrame
+    rejects: pd.DataFrame
+    reports: pd.DataFrame = field(repr=False)
+    images: pd.DataFrame = field(repr=False)
+    n_report_rows: int = 0
+    n_images: int = 0
+
+
+def _is_empty(folder: Path) -> bool:
+    return not any(p.is_file() for p in folder.rglob("*"))
+
+
+def read_institution(root: Path, institution_id: str, dialect: Dialect) -> InstitutionArchive:
+    """Read one institution: its reports, its images, and pair them.
+
+    An institution folder without any file gives empty tables and a warning. A
+    missing reports file gives one ``missing_reports_file`` reject and every image
+    becomes an ``orphan_image``.
+    """
+    folder = Path(root) / institution_id
+    if _is_empty(folder):
+        logger.warning("%s: institution folder is empty", folder)
+        table = ReportTable(institution_id, *_empty_tables())
+        images = ImageTable(
+            institution_id, pd.DataFrame(columns=list(IMAGE_COLUMNS)), table.rejects
+        )
+    else:
+        table = read_reports(root, institution_id, dialect)
+        report_file = PurePosixPath(institution_id, dialect.reports.file).as_posix()
+        images = list_images(root, institution_id, dialect, exclude={report_file})
+    matched, pairing_rejects = match_images(table.reports, images.images, table.rejected_exams)
+    rejects = pd.concat([table.rejects, images.rejects, pairing_rejects], ignore_index=True).astype(
+        object
+    )
+    logger.info(
+        "%s: %d report rows, %d image files, %d matched images, %d rejects",
+        institution_id,
+        table.n_rows,
+        images.n_files,
+        len(matched),
+        len(rejects),
+    )
+    return InstitutionArchive(
+        institution_id=institution_id,
+        dialect=dialect,
+        matched=matched,
+        rejects=rejects,
+        reports=table.reports,
+        images=images.images,
+        n_report_rows=table.n_rows,
+        n_images=images.n_files,
+    )
+
+
+def _empty_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
+    reports = pd.DataFrame({c: pd.Series(dtype=object) for c in REPORT_COLUMNS})
+    rejects = pd.DataFrame({c: pd.Series(dtype=object) for c in REJECT_COLUMNS})
+    return reports, rejects
+
+
+def iter_institutions(
+    root: Path, dialects: dict[str, Dialect], institutions: list[str] | None = None
+) -> Iterator[InstitutionArchive]:
+    """Yield each institution's :class:`InstitutionArchive`, one at a time.
+
+    Args:
+        root: the archive root (``data/01_raw/archive``).
+        dialects: from :func:`~revision_pipeline.archive.config.load_dialects`;
+            institutions absent from it use the canonical dialect.
+        institutions: restrict to these ids (default: every folder discovered).
+    """
+    found = discover_institutions(root)
+    for declared in sorted(set(dialects) - set(found)):
+        logger.warning("%s: dialect declared but no folder %s/%s", declared, root, declared)
+    if institutions is not None:
+        unknown = sorted(set(institutions) - set(found))
+        if unknown:
+            raise FileNotFoundError(f"{root}: no institution folder(s) {unknown}")
+        found = [i for i in found if i in set(institutions)]
+    for institution_id in found:
+        yield read_institution(root, institution_id, dialect_for(institution_id, dialects))

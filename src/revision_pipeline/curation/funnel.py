@@ -1,0 +1,67 @@
+"""The curation funnel: per institution and stage, items in, kept, rejected per reason."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+#: Stages in the order items pass them.
+STAGES: tuple[str, ...] = ("ingest", "read", "quality", "dedup", "pairing")
+
+
+def reason_family(reason: str) -> str:
+    """The reason without its detail (``unreadable: truncated`` -> ``unreadable``)."""
+    return reason.split(":", 1)[0].strip()
+
+
+def build_funnel(found: pd.DataFrame, rejects: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
+    """Funnel table: one row per institution, item kind and stage.
+
+    Args:
+        found: one row per input item: ``institution_id``, ``kind`` (image or report).
+        rejects: the rejects table (``institution_id, source, stage, reason``) plus ``kind``.
+        kept: one row per kept image: ``institution_id``.
+
+    Returns:
+        Columns ``institution_id, kind, stage, items_in, kept, rejected`` and one
+        ``rejected:<reason>`` column per reason family. For images, the last stage's
+        ``kept`` equals the number of pairs, and found = kept + all rejected.
+    """
+    rows = []
+    reasons = rejects.assign(family=rejects["reason"].map(reason_family))
+    institutions = sorted(set(found["institution_id"]))
+    for inst in institutions:
+        for kind in ("image", "report"):
+            n_in = int(((found["institution_id"] == inst) & (found["kind"] == kind)).sum())
+            for stage in STAGES:
+                mine = reasons[(reasons["institution_id"] == inst) & (reasons["kind"] == kind)
+                               & (reasons["stage"] == stage)]  # fmt: skip
+                if mine.empty and n_in == 0:
+                    continue
+                row = {"institution_id": inst, "kind": kind, "stage": stage, "items_in": n_in,
+                       "rejected": len(mine), "kept": n_in - len(mine)}  # fmt: skip
+                row.update(
+                    {f"rejected:{r}": int(c) for r, c in mine["family"].value_counts().items()}
+                )
+                rows.append(row)
+                n_in -= len(mine)
+    funnel = pd.DataFrame(rows)
+    if funnel.empty:
+        return pd.DataFrame(
+            columns=["institution_id", "kind", "stage", "items_in", "kept", "rejected"]
+        )
+    reason_cols = sorted(c for c in funnel.columns if c.startswith("rejected:"))
+    funnel[reason_cols] = funnel[reason_cols].fillna(0).astype(int)
+    return funnel[["institution_id", "kind", "stage", "items_in", "kept", "rejected", *reason_cols]]
+
+
+def check_funnel(funnel: pd.DataFrame, kept: pd.DataFrame) -> None:
+    """Assert the accounting invariant: images found = images kept + images rejected."""
+    images = funnel[funnel["kind"] == "image"]
+    for inst, rows in images.groupby("institution_id"):
+        found = int(rows["items_in"].iloc[0])
+        rejected = int(rows["rejected"].sum())
+        n_kept = int((kept["institution_id"] == inst).sum())
+        if found != n_kept + rejected:
+            raise AssertionError(
+                f"institution {inst}: {found} images found but {n_kept} kept + {rejected} rejected"
+            )

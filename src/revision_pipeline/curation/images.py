@@ -1,0 +1,175 @@
+"""Process every photo of the archive in parallel, with a cache that survives reruns.
+
+Each worker decodes one file (DCT-scaled), judges its quality, writes the disc crop to
+a content-addressed cache folder and returns only small metadata, so memory stays flat
+however large the archive. A rerun on an unchanged archive (same path, size, mtime and
+settings) reuses the cached result instead of decoding again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from revision_pipeline.curation.dedup import image_signature
+from revision_pipeline.imaging import QualityThresholds, process_image
+
+logger = logging.getLogger(__name__)
+
+#: Columns of the metadata table returned by :func:`process_images`.
+RESULT_COLUMNS: tuple[str, ...] = (
+    "source", "size_bytes", "mtime_ns", "sha256", "phash", "quality_score", "passed",
+    "reasons", "crop_path", "signature", "width", "height",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    """What determines a crop; part of the cache key."""
+
+    side: int = 512
+    jpeg_quality: int = 90
+    thresholds: QualityThresholds = field(default_factory=QualityThresholds)
+
+    def key(self) -> str:
+        """A short stable hash of the settings."""
+        blob = json.dumps(asdict(self), sort_keys=True, default=str).encode()
+        return hashlib.blake2b(blob, digest_size=6).hexdigest()
+
+
+def _process_one(args: tuple[str, str, str, ImageSettings]) -> dict[str, object]:
+    source, path, cache_dir, settings = args
+    stat = os.stat(path)
+    result = process_image(Path(path), settings.side, settings.thresholds, settings.jpeg_quality)
+    crop_path, signature = "", None
+    if result.jpeg is not None and result.sha256 is not None:
+        crop_img = cv2.imdecode(np.frombuffer(result.jpeg, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
+        signature = image_signature(crop_img[:, :, ::-1])
+        crop = (
+            Path(cache_dir) / "crops" / result.sha256[:2] / f"{result.sha256}_{settings.key()}.jpg"
+        )
+        if not crop.exists():
+            crop.parent.mkdir(parents=True, exist_ok=True)
+            tmp = crop.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(result.jpeg)
+            tmp.replace(crop)
+        crop_path = str(crop)
+    width, height = result.original_size or (0, 0)
+    return {
+        "source": source,
+        "size_bytes": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "sha256": result.sha256 or "",
+        "phash": None if result.phash is None else int(result.phash) - (1 << 63),  # fits int64
+        "quality_score": float(result.score),
+        "passed": bool(result.passed),
+        "reasons": list(result.reasons),
+        "crop_path": crop_path,
+        "signature": signature,
+        "width": int(width),
+        "height": int(height),
+    }
+
+
+def phash_to_uint(value: int | None) -> int | None:
+    """Undo the int64 shift applied to perceptual hashes for storage."""
+    return None if value is None or pd.isna(value) else int(value) + (1 << 63)
+
+
+def _load_index(cache_dir: Path, settings: ImageSettings) -> pd.DataFrame:
+    index = cache_dir / f"index_{settings.key()}.parquet"
+    if not index.exists():
+        return pd.DataFrame(columns=list(RESULT_COLUMNS))
+    return pd.read_parquet(index)
+
+
+def _reusable(
+    cached: pd.DataFrame, root: Path, sources: Sequence[str]
+) -> dict[str, dict[str, object]]:
+    """Cached rows whose file is unchanged (same size and mtime) and whose crop still exists."""
+    if cached.empty:
+        return {}
+    by_source = cached.set_index("source")
+    reuse: dict[str, dict[str, object]] = {}
+    for source in sources:
+        if source not in by_source.index:
+            continue
+        row = by_source.loc[source]
+        try:
+            stat = (root / source).stat()
+        except OSError:
+            continue
+        unchanged = stat.st_size == row["size_bytes"] and stat.st_mtime_ns == row["mtime_ns"]
+        if unchanged and (not row["crop_path"] or Path(row["crop_path"]).exists()):
+            reuse[source] = {"source": source, **row.to_dict()}
+    return reuse
+
+
+def process_images(
+    root: Path,
+    sources: Sequence[str],
+    settings: ImageSettings,
+    cache_dir: Path,
+    workers: int = 0,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Quality, crop and hashes for every image, in parallel; one row per source.
+
+    Args:
+        root: The archive root.
+        sources: Image paths relative to ``root``.
+        settings: Crop side, JPEG quality and quality thresholds.
+        cache_dir: Folder for crops and the reuse index (inside the PHI boundary).
+        workers: Processes; 0 means one per core.
+        progress: Show a progress bar.
+
+    Returns:
+        A DataFrame with :data:`RESULT_COLUMNS`, in the order of ``sources``.
+    """
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    reused = _reusable(_load_index(cache_dir, settings), root, sources)
+    todo = [s for s in sources if s not in reused]
+    logger.info("Images: %d to process, %d reused from the cache", len(todo), len(reused))
+    rows = list(reused.values())
+    rows.extend(_run(todo, root, cache_dir, settings, workers, progress))
+    frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    order = {s: i for i, s in enumerate(sources)}
+    frame = frame.sort_values("source", key=lambda s: s.map(order)).reset_index(drop=True)
+    frame.to_parquet(cache_dir / f"index_{settings.key()}.parquet", index=False)
+    return frame
+
+
+def _run(
+    todo: Sequence[str],
+    root: Path,
+    cache_dir: Path,
+    settings: ImageSettings,
+    workers: int,
+    progress: bool,
+) -> Iterator[dict[str, object]]:
+    jobs = [(s, str(root / s), str(cache_dir), settings) for s in todo]
+    n_workers = min(workers or os.cpu_count() or 1, max(1, len(jobs)))
+    bar = tqdm(total=len(jobs), desc="curating photos", unit="photo", disable=not progress)
+    try:
+        if n_workers == 1:
+            for job in jobs:
+                yield _process_one(job)
+                bar.update()
+        else:
+            with ProcessPoolExecutor(n_workers) as pool:
+                for row in pool.map(_process_one, jobs, chunksize=8):
+                    yield row
+                    bar.update()
+    finally:
+        bar.close()

@@ -1,0 +1,323 @@
+"""Nodes of the ``curate`` pipeline: thin wrappers over ``archive``, ``deid``, ``text``,
+``imaging`` and ``curation``, plus the DataFrame plumbing between them."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from PIL import Image
+from pydantic import BaseModel, ConfigDict, Field
+
+from revision_pipeline.archive import Dialect, iter_institutions
+from revision_pipeline.curation.dedup import choose_keepers, duplicate_groups
+from revision_pipeline.curation.funnel import build_funnel, check_funnel
+from revision_pipeline.curation.images import ImageSettings, phash_to_uint, process_images
+from revision_pipeline.curation.records import (
+    chunked,
+    deidentify_exams,
+    exam_key,
+    identifiers_of,
+    pair_rows,
+    read_crops,
+)
+from revision_pipeline.curation.splits import SplitConfig, assign_splits
+from revision_pipeline.deid import pseudonymize
+from revision_pipeline.imaging import QualityThresholds
+
+logger = logging.getLogger(__name__)
+
+#: Columns of the pairs dataset (design.md §5), in order.
+PAIR_COLUMNS: tuple[str, ...] = (
+    "pair_id", "institution_id", "patient_pid", "exam_pid", "eye", "split",
+    "image", "quality_score", "report", "labels",
+)  # fmt: skip
+REJECT_COLUMNS: tuple[str, ...] = ("institution_id", "source", "stage", "reason")
+
+
+class AuditConfig(BaseModel):
+    """Where the PHI audit looks, and whether a hit fails the run."""
+
+    model_config = ConfigDict(extra="forbid")
+    paths: list[str] = Field(default_factory=list)
+    fail_on_hit: bool = True
+
+
+class CurateConfig(BaseModel):
+    """``params:curate``, validated at start-up."""
+
+    model_config = ConfigDict(extra="forbid")
+    image_side: int = Field(512, ge=32, le=4096)
+    jpeg_quality: int = Field(90, ge=50, le=100)
+    workers: int = Field(0, ge=0)
+    cache_dir: str = "data/02_intermediate/image_cache"
+    near_duplicate_max_distance: int = Field(8, ge=0, le=15)
+    near_duplicate_min_correlation: float = Field(0.9, ge=0, le=1)
+    rows_per_shard: int = Field(2000, ge=1)
+    progress: bool = True
+    quality: dict[str, float] = Field(default_factory=dict)
+    splits: SplitConfig = SplitConfig()
+    audit: AuditConfig = AuditConfig()
+
+    def image_settings(self) -> ImageSettings:
+        """Crop settings with validated quality thresholds."""
+        return ImageSettings(
+            self.image_side, self.jpeg_quality, QualityThresholds.from_dict(self.quality)
+        )
+
+
+def _config(params: dict[str, Any]) -> CurateConfig:
+    return CurateConfig.model_validate(params)
+
+
+def ingest_archive(
+    archive: Path, dialects: dict[str, Dialect]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Read every institution, one at a time.
+
+    Returns:
+        matched images (one row per image with a report, PHI included), the report
+        rows (one per exam), ingest rejects, and the inventory of items found
+        (``institution_id, kind, source``).
+    """
+    matched, reports, rejects, inventory = [], [], [], []
+    for inst in iter_institutions(archive, dialects):
+        report_file = f"{inst.institution_id}/{inst.dialect.reports.file}"
+        kinds = inst.rejects["source"].map(lambda s, f=report_file: _item_kind(s, f))
+        matched.append(inst.matched)
+        reports.append(inst.reports)
+        rejects.append(inst.rejects.assign(kind=kinds))
+        inventory.append(pd.DataFrame({"institution_id": inst.institution_id, "kind": "image",
+                                       "n": [inst.n_images]}))  # fmt: skip
+        inventory.append(pd.DataFrame({"institution_id": inst.institution_id, "kind": "report",
+                                       "n": [inst.n_report_rows]}))  # fmt: skip
+    if not inventory:
+        raise ValueError(f"{archive}: no institution folders found (design.md §3)")
+    return (
+        pd.concat(matched, ignore_index=True).astype({"exam_id": str}),
+        pd.concat(reports, ignore_index=True),
+        pd.concat(rejects, ignore_index=True),
+        pd.concat(inventory, ignore_index=True),
+    )
+
+
+def _item_kind(source: str, report_file: str) -> str:
+    return "report" if "#" in str(source) or str(source) == report_file else "image"
+
+
+def assess_photos(matched: pd.DataFrame, archive: Path, params: dict[str, Any]) -> pd.DataFrame:
+    """Quality, crop and hashes of every matched photo (parallel, cached across runs)."""
+    config = _config(params)
+    results = process_images(
+        archive, matched["source"].tolist(), config.image_settings(), Path(config.cache_dir),
+        workers=config.workers, progress=config.progress,
+    )  # fmt: skip
+    return results.assign(institution_id=matched["institution_id"].to_numpy())
+
+
+def decide_photos(photos: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+    """Per photo: kept, or rejected at the ``read``, ``quality`` or ``dedup`` stage.
+
+    Deduplication runs over the readable photos of the whole archive; the copy kept
+    is the best-scored one, and the others are rejected naming it.
+    """
+    config = _config(params)
+    decisions = photos[["institution_id", "source", "quality_score", "crop_path"]].copy()
+    decisions["stage"], decisions["reason"] = "", ""
+    unreadable = photos["crop_path"].eq("") | photos["sha256"].eq("")
+    first_reason = photos["reasons"].map(
+        lambda r: "; ".join(r) if len(r) else "unreadable: no field of view"
+    )
+    decisions.loc[unreadable, "stage"] = "read"
+    decisions.loc[unreadable, "reason"] = first_reason[unreadable]
+    failed = ~unreadable & ~photos["passed"].astype(bool)
+    decisions.loc[failed, "stage"] = "quality"
+    decisions.loc[failed, "reason"] = "quality: " + photos.loc[failed, "reasons"].map("; ".join)
+    readable = photos[~unreadable]
+    groups = duplicate_groups(
+        readable["sha256"].tolist(), [phash_to_uint(v) for v in readable["phash"]],
+        config.near_duplicate_max_distance, readable["signature"].tolist(),
+        config.near_duplicate_min_correlation,
+    )  # fmt: skip
+    keepers = choose_keepers(readable, groups)
+    duplicate = keepers.ne(readable["source"])
+    dup_index = readable.index[duplicate.to_numpy()]
+    decisions.loc[dup_index, "stage"] = "dedup"
+    decisions.loc[dup_index, "reason"] = "duplicate_of: " + keepers[duplicate].to_numpy()
+    decisions["kept"] = decisions["stage"].eq("")
+    logger.info(
+        "Photos: %d kept, %d unreadable, %d failed quality, %d duplicates",
+        int(decisions["kept"].sum()), int(unreadable.sum()),
+        int((failed & ~photos.index.isin(dup_index)).sum()),
+        len(dup_index),
+    )  # fmt: skip
+    return decisions
+
+
+def deidentify_reports(
+    reports: pd.DataFrame, secret: bytes, params: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Scrub and normalise every exam's report; pseudonyms for patients and exams.
+
+    Returns:
+        The de-identified exams and the archive's own identifiers (for the PHI audit).
+    """
+    config = _config(params)
+    return deidentify_exams(reports, secret, progress=config.progress), identifiers_of(reports)
+
+
+def build_pairs(
+    matched: pd.DataFrame,
+    decisions: pd.DataFrame,
+    exams: pd.DataFrame,
+    secret: bytes,
+    params: dict[str, Any],
+) -> tuple[Iterator[pd.DataFrame], pd.DataFrame]:
+    """The pairs dataset (written shard by shard) and the index of kept photos.
+
+    Returns:
+        A lazy iterator of pair chunks in the contract's columns, and a small table
+        ``institution_id, source, pair_id, split`` of what was kept.
+    """
+    config = _config(params)
+    kept = decisions[decisions["kept"]].merge(
+        matched[["source", "exam_id", "eye"]], on="source", how="left", validate="one_to_one"
+    )
+    kept["exam_key"] = [
+        exam_key(i, e) for i, e in zip(kept["institution_id"], kept["exam_id"], strict=True)
+    ]
+    kept["pair_id"] = [
+        pseudonymize(secret, f"{i}/{s}", "image")
+        for i, s in zip(kept["institution_id"], kept["source"], strict=True)
+    ]
+    pairs = pair_rows(kept, exams)
+    pairs["split"] = assign_splits(pairs["patient_pid"], pairs["institution_id"], config.splits)
+    pairs = pairs.sort_values(["institution_id", "pair_id"]).reset_index(drop=True)
+    index = pairs[["institution_id", "source", "pair_id", "split"]].copy()
+    return _pair_chunks(pairs, config.rows_per_shard), index
+
+
+def _pair_chunks(pairs: pd.DataFrame, rows_per_shard: int) -> Iterator[pd.DataFrame]:
+    for chunk in chunked(pairs, rows_per_shard):
+        out = chunk.assign(image=read_crops(chunk["crop_path"]))
+        yield out[list(PAIR_COLUMNS)].astype({"quality_score": float})
+
+
+def account_for_items(
+    ingest_rejects: pd.DataFrame,
+    decisions: pd.DataFrame,
+    pair_index: pd.DataFrame,
+    inventory: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """The rejects table, the funnel, and the counts logged to MLflow.
+
+    Every image found ends kept or in the rejects table: checked here, so the run
+    fails loudly rather than losing a photo silently.
+    """
+    rejected_photos = decisions[~decisions["kept"]].assign(kind="image")
+    # a photo paired with no report row (should not happen after matching) is a pairing reject
+    lost = decisions[decisions["kept"] & ~decisions["source"].isin(pair_index["source"])]
+    lost = lost.assign(kind="image", stage="pairing", reason="no_report_for_eye")
+    rejects = pd.concat(
+        [
+            ingest_rejects,
+            rejected_photos[[*REJECT_COLUMNS, "kind"]],
+            lost[[*REJECT_COLUMNS, "kind"]],
+        ],
+        ignore_index=True,
+    )
+    found = inventory.loc[inventory.index.repeat(inventory["n"]), ["institution_id", "kind"]]
+    funnel = build_funnel(found, rejects, pair_index)
+    check_funnel(funnel, pair_index)
+    metrics = _metrics(inventory, rejects, pair_index)
+    return rejects[list(REJECT_COLUMNS)].astype(str), funnel, metrics
+
+
+def _metrics(inventory: pd.DataFrame, rejects: pd.DataFrame, pairs: pd.DataFrame) -> dict[str, Any]:
+    images = int(inventory.loc[inventory["kind"] == "image", "n"].sum())
+    reports = int(inventory.loc[inventory["kind"] == "report", "n"].sum())
+    values: dict[str, float] = {
+        "images_found": images,
+        "report_rows_found": reports,
+        "pairs_kept": len(pairs),
+        "images_kept_rate": len(pairs) / images if images else 0.0,
+        "institutions": int(inventory["institution_id"].nunique()),
+    }
+    for stage, count in rejects[rejects["kind"] == "image"]["stage"].value_counts().items():
+        values[f"images_rejected_{stage}"] = int(count)
+    for split, count in pairs["split"].value_counts().items():
+        values[f"pairs_{split}"] = int(count)
+    return {f"curate.{k}": {"value": float(v), "step": 0} for k, v in values.items()}
+
+
+def plot_funnel(funnel: pd.DataFrame) -> Image.Image:
+    """Per institution: images kept and rejected by stage (largest institutions first)."""
+    images = funnel[funnel["kind"] == "image"]
+    table = images.pivot_table(
+        index="institution_id", columns="stage", values="rejected", aggfunc="sum"
+    ).fillna(0)
+    found = images.groupby("institution_id")["items_in"].first()
+    table.insert(0, "kept", found - table.sum(axis=1))
+    table = table.loc[found.sort_values(ascending=False).index]
+    height = max(4.0, 0.12 * len(table) + 1.5)
+    fig, ax = plt.subplots(figsize=(9, height))
+    left = np.zeros(len(table))
+    for column in table.columns:
+        ax.barh(table.index, table[column], left=left, label=column, height=0.8)
+        left += table[column].to_numpy()
+    ax.invert_yaxis()
+    ax.set_xlabel("images")
+    ax.set_title("Curation funnel per institution: images kept and rejected by stage")
+    ax.legend(loc="lower right")
+    ax.tick_params(axis="y", labelsize=5)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=120)
+    plt.close(fig)
+    return Image.open(io.BytesIO(buffer.getvalue()))
+
+
+def audit_phi(
+    identifiers: pd.DataFrame, planted: pd.DataFrame, params: dict[str, Any], *written: Any
+) -> pd.DataFrame:
+    """Scan everything written across the PHI boundary for identifiers and PHI patterns.
+
+    Looks for every identifier the archive itself holds (names, patient and national
+    ids, exam ids, exact dates in several spellings), the demo's planted PHI list when
+    there is one, and PHI patterns. The table names files and kinds, never values;
+    any hit fails the run (``audit.fail_on_hit``).
+
+    Args:
+        identifiers: from :func:`deidentify_reports` (inside the boundary).
+        planted: the demo's planted PHI (``value`` column); empty for a real archive.
+        params: ``params:curate``.
+        written: outputs of the other nodes, so the audit runs after them.
+    """
+    from revision_pipeline.deid.audit import audit_paths, date_variants
+
+    config = _config(params)
+    values = set(identifiers["value"].astype(str))
+    for text in identifiers.loc[identifiers["kind"] == "exam_date", "value"]:
+        try:
+            values |= date_variants(pd.Timestamp(text).date())
+        except ValueError:
+            continue
+    if "value" in planted:
+        values |= set(planted["value"].astype(str))
+    paths = [Path(p) for p in config.audit.paths if Path(p).exists()]
+    hits = audit_paths(paths, values, patterns=True)
+    table = pd.DataFrame([{"file": str(h.path), "kind": h.kind, "count": h.count, "read_as": h.where} for h in hits],
+                         columns=["file", "kind", "count", "read_as"])  # fmt: skip
+    logger.info(
+        "PHI audit: %d identifiers over %d paths, %d hits", len(values), len(paths), len(table)
+    )
+    if len(table) and config.audit.fail_on_hit:
+        files = ", ".join(sorted(set(table["file"])))
+        raise RuntimeError(f"PHI audit failed: identifiers or PHI patterns found in {files}")
+    return table
