@@ -56,8 +56,11 @@ def pick_photos(photos: list[PhotoPlan], n: int = 24) -> list[PhotoPlan]:
     return (chosen + rest)[:n]
 
 
+_SHORT = {"glaucoma": "glauc", "pathologic_myopia": "myopia", "hypertensive_retinopathy": "HTN-ret"}
+
+
 def _caption(photo: PhotoPlan) -> str:
-    codes = ",".join(photo.spec.state.codes)
+    codes = ",".join(_SHORT.get(c, c) for c in photo.spec.state.codes)
     text = f"{photo.eye} {codes}"
     if photo.spec.defect:
         text += f" [{photo.spec.defect}]"
