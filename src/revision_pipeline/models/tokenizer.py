@@ -1,0 +1,188 @@
+"""Chinese WordPiece tokenizer trained on jieba-segmented reports.
+
+Reports are segmented by :mod:`revision_pipeline.text` (jieba plus the ophthalmic
+dictionary ``text/data/findings.yml``: finding names, synonyms, lesion signs), words are
+joined by spaces, and a ``tokenizers`` WordPiece model splits only on whitespace, so
+multi-character clinical terms (视网膜中央静脉阻塞, 黄斑水肿) stay single tokens. The
+result is wrapped in a :class:`PreTrainedTokenizerFast` (no BERT Chinese-character
+splitting, which would undo the segmentation on reload). The jieba word list travels
+inside the tokenizer's ``init_kwargs`` (``tokenizer_config.json``), so
+:func:`encode_batch` keeps the training words whole even if the dictionary changes
+later. De-identification placeholders such as ``[日期]`` are added tokens.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import torch
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+from tokenizers import trainers as tk_trainers
+from transformers import AutoTokenizer, PreTrainedTokenizerBase, PreTrainedTokenizerFast
+
+from revision_pipeline.deid import PLACEHOLDERS
+from revision_pipeline.text import Segmenter
+from revision_pipeline.text import segment as text_segment
+from revision_pipeline.text.normalize import PLACEHOLDER_RE
+from revision_pipeline.text.segment import get_segmenter
+
+logger = logging.getLogger(__name__)
+
+SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+#: De-identification placeholders (``[日期]``, ``[姓名]`` …) added as whole tokens.
+DEFAULT_PLACEHOLDERS: tuple[str, ...] = tuple(PLACEHOLDERS.values())
+SEGMENTATION_KEY = "pre_segmentation"
+USER_WORDS_KEY = "jieba_user_words"
+
+
+def ophthalmic_words() -> tuple[str, ...]:
+    """The jieba user words of :mod:`revision_pipeline.text` (terms, names, signs of
+    ``text/data/findings.yml``)."""
+    return tuple(get_segmenter().user_words())
+
+
+@functools.lru_cache(maxsize=8)
+def _segmenter_for(words: tuple[str, ...]) -> Segmenter:
+    """A :class:`~revision_pipeline.text.Segmenter` with ``words`` added (cached)."""
+    return Segmenter(words=words)
+
+
+def segment(text: str, user_words: Iterable[str] | None = None) -> list[str]:
+    """Split ``text`` into jieba words with :mod:`revision_pipeline.text`'s segmenter.
+
+    Dictionary terms and placeholders like ``[日期]`` stay whole.
+
+    Args:
+        text: a (normalised) report.
+        user_words: extra words to keep whole, beyond the ophthalmic dictionary.
+    """
+    if user_words is None:
+        return text_segment(text)
+    return _segmenter_for(tuple(sorted(set(user_words))))(text)
+
+
+def train_tokenizer(
+    texts: Iterable[str],
+    vocab_size: int,
+    user_words: Iterable[str] = (),
+    placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS,
+    model_max_length: int = 512,
+) -> PreTrainedTokenizerFast:
+    """Train a WordPiece tokenizer on jieba-segmented ``texts``.
+
+    Args:
+        texts: training reports (iterated once).
+        vocab_size: target vocabulary size (special and added tokens not included).
+        user_words: extra jieba words beyond the ophthalmic dictionary; every dictionary
+            word is also fed once to the trainer so it can become a single token.
+        placeholders: de-identification placeholders added as whole tokens; bracketed
+            placeholders found in ``texts`` are added too.
+        model_max_length: stored as the tokenizer's maximum length.
+
+    Returns:
+        a tokenizer with ``[PAD]`` = 0, ``[UNK]``, ``[CLS]``, ``[SEP]``, ``[MASK]`` and a
+        BERT-style ``[CLS] … [SEP]`` post-processor.
+    """
+    segmenter = _segmenter_for(tuple(sorted({w.strip() for w in user_words if w.strip()})))
+    words = tuple(segmenter.user_words())
+    found: set[str] = set(placeholders)
+
+    def corpus() -> Iterator[str]:
+        for text in texts:
+            found.update(PLACEHOLDER_RE.findall(text))
+            yield " ".join(segmenter(text))
+        yield from words
+
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]", continuing_subword_prefix="##"))
+    tok.normalizer = normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False
+    )
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    trainer = tk_trainers.WordPieceTrainer(
+        vocab_size=vocab_size,
+        special_tokens=list(SPECIAL_TOKENS),
+        continuing_subword_prefix="##",
+        min_frequency=1,
+        show_progress=False,
+    )
+    tok.train_from_iterator(corpus(), trainer=trainer)
+    cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    tok.decoder = decoders.WordPiece(prefix="##")
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        pad_token="[PAD]",
+        unk_token="[UNK]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+        model_max_length=model_max_length,
+        **{SEGMENTATION_KEY: "jieba", USER_WORDS_KEY: list(words)},
+    )
+    tokenizer.add_tokens(sorted(found))
+    logger.info(
+        "trained WordPiece tokenizer: %d tokens (%d placeholders)", len(tokenizer), len(found)
+    )
+    return tokenizer
+
+
+def load_tokenizer(path_or_dir: str | Path) -> PreTrainedTokenizerBase:
+    """Load a tokenizer from a local directory; never contacts a hub.
+
+    Accepts a directory written by ``tokenizer.save_pretrained`` (ours keeps its jieba
+    settings in ``tokenizer_config.json``), a local pretrained model directory (e.g.
+    RoBERTa-wwm-ext's ``vocab.txt``), or a file inside such a directory (its directory
+    is loaded, so the jieba settings are not lost).
+
+    Raises:
+        FileNotFoundError: the path does not exist.
+    """
+    path = Path(path_or_dir)
+    if path.is_file():
+        path = path.parent
+    if not path.is_dir():
+        raise FileNotFoundError(f"tokenizer directory {path} does not exist")
+    return AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+
+
+def uses_jieba(tokenizer: PreTrainedTokenizerBase) -> bool:
+    """Whether ``tokenizer`` expects jieba-segmented, space-joined input."""
+    return tokenizer.init_kwargs.get(SEGMENTATION_KEY) == "jieba"
+
+
+def encode_batch(
+    tokenizer: PreTrainedTokenizerBase,
+    texts: list[str],
+    max_len: int,
+    pad_to_max: bool = True,
+) -> dict[str, torch.Tensor]:
+    """Tokenise ``texts`` into ``input_ids``/``attention_mask`` tensors ``[B, L]``.
+
+    Tokenizers from :func:`train_tokenizer` get the same jieba pre-segmentation as in
+    training; pretrained tokenizers (e.g. RoBERTa-wwm-ext) get the raw text.
+
+    Args:
+        tokenizer: from :func:`train_tokenizer` or :func:`load_tokenizer`.
+        texts: reports.
+        max_len: truncation length (including ``[CLS]``/``[SEP]``).
+        pad_to_max: pad to ``max_len`` (static shapes) instead of the longest text.
+    """
+    if uses_jieba(tokenizer):
+        words = tuple(sorted(set(tokenizer.init_kwargs.get(USER_WORDS_KEY) or ())))
+        segmenter = _segmenter_for(words)
+        texts = [" ".join(segmenter(text)) for text in texts]
+    enc = tokenizer(
+        list(texts),
+        max_length=max_len,
+        truncation=True,
+        padding="max_length" if pad_to_max else "longest",
+        return_tensors="pt",
+    )
+    return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
