@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 PARAMETER_MODELS: dict[str, str] = {
     "demo_archive": "revision_pipeline.synth.config:DemoArchiveConfig",
     "curate": "revision_pipeline.pipelines.curate.nodes:CurateConfig",
+    "pretrain": "revision_pipeline.pipelines.pretrain.nodes:PretrainConfig",
 }
 
 

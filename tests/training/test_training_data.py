@@ -10,9 +10,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import torch
+from pairs_helpers import pair_rows, write_pairs
 from PIL import Image
 from torch.utils.data import DataLoader
-from training_helpers import pair_rows, write_pairs
 
 from revision_pipeline.training.data import (
     PairCollator,

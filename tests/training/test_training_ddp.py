@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from training_helpers import tiny_model_config, write_pairs
+from pairs_helpers import tiny_model_config, write_pairs
 
 from revision_pipeline.training.cli import build_parser, train_config_from_args
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from training_helpers import COLOURS, tiny_model_config, write_pairs
+from pairs_helpers import COLOURS, tiny_model_config, write_pairs
 
 from revision_pipeline.models import build_model, load_config, train_tokenizer
 from revision_pipeline.training import (

@@ -1,0 +1,107 @@
+"""The pretrain pipeline: nodes on tiny pairs, and `kedro run --pipeline=pretrain` with MLflow."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import mlflow
+import pyarrow.dataset as ds
+import pytest
+from pairs_helpers import tiny_model_config, write_pairs
+from pydantic import ValidationError
+
+from revision_pipeline.models import load_pretrained, load_tokenizer
+from revision_pipeline.pipelines.pretrain.nodes import (
+    PretrainConfig,
+    build_tokenizer,
+    history_to_metrics,
+    pretrain_model,
+)
+
+
+def _params(tmp_path: Path, **train) -> dict:
+    return {
+        "model": str(tiny_model_config(tmp_path / "tiny.json")),
+        "tokenizer": {"vocab_size": 200},
+        "work_dir": str(tmp_path / "work"),
+        "train": {
+            "epochs": 2,
+            "batch_size": 8,
+            "warmup_steps": 2,
+            "num_workers": 0,
+            "progress": False,
+            "log_every": 1,
+            "device": "cpu",
+            **train,
+        },
+    }
+
+
+def test_history_to_metrics() -> None:
+    metrics = history_to_metrics(
+        [{"step": 1, "loss": 2.0, "lr": 0.1}, {"step": 2, "loss": 1.5, "lr": 0.2}],
+        [{"epoch": 0, "val/i2t_R@5": 0.5}],
+    )
+    assert metrics["loss"] == [{"value": 2.0, "step": 1}, {"value": 1.5, "step": 2}]
+    assert metrics["val.i2t_R_at_5"] == [{"value": 0.5, "step": 0}]
+
+
+def test_nodes_train_a_tiny_model(tmp_path: Path) -> None:
+    pairs = ds.dataset(write_pairs(tmp_path / "pairs", 48, splits=("train", "train", "val")))
+    params = _params(tmp_path)
+    tokenizer_dir = build_tokenizer(pairs, params)
+    assert len(load_tokenizer(tokenizer_dir)) > 5
+    model_dir, metrics, summary = pretrain_model(pairs, tokenizer_dir, params)
+    _, config = load_pretrained(model_dir)
+    assert config.embed_dim == 32
+    assert summary["steps"] == len(metrics["loss"]) > 0
+    assert summary["val_metrics"], "validation recall is computed per epoch"
+    assert (Path(params["work_dir"]) / "checkpoints").is_dir()
+
+
+def test_empty_train_split_stops_before_training(tmp_path: Path) -> None:
+    pairs = ds.dataset(write_pairs(tmp_path / "pairs", 12, splits=("val",)))
+    with pytest.raises(ValueError, match="train split"):
+        build_tokenizer(pairs, _params(tmp_path))
+
+
+def test_unknown_model_config_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="unknown model config"):
+        PretrainConfig.model_validate({"model": "vit-gigantic"})
+    with pytest.raises(ValidationError, match="batchsize"):
+        PretrainConfig.model_validate({"train": {"batchsize": 8}})
+
+
+def test_unknown_timm_name_fails_before_training(tmp_path: Path) -> None:
+    pairs = ds.dataset(write_pairs(tmp_path / "pairs", 24, splits=("train", "val")))
+    params = _params(tmp_path)
+    bad = Path(params["model"])
+    bad.write_text(bad.read_text().replace("test_efficientnet", "no_such_net_v9"))
+    tokenizer_dir = build_tokenizer(pairs, params)
+    with pytest.raises(ValueError, match="no_such_net_v9"):
+        pretrain_model(pairs, tokenizer_dir, params)
+    assert not (Path(params["work_dir"]) / "checkpoints").exists()
+
+
+@pytest.mark.slow
+def test_kedro_run_pretrain_logs_to_mlflow(kedro_project, run_kedro) -> None:
+    write_pairs(kedro_project / "data/05_model_input/pairs", 48, splits=("train", "train", "val"))
+    model = tiny_model_config(kedro_project / "tiny.json")
+    train = {"epochs": 1, "batch_size": 8, "num_workers": 0, "warmup_steps": 1, "progress": "false"}
+    overrides = ",".join(
+        [f"pretrain.model={model}", "pretrain.tokenizer.vocab_size=200"]
+        + [f"pretrain.train.{key}={value}" for key, value in train.items()]
+    )
+    run_kedro(kedro_project, "run", "--pipeline=pretrain", f"--params={overrides}")
+    versions = list((kedro_project / "data/06_models/retina_clip").glob("*/retina_clip"))
+    assert len(versions) == 1 and (versions[0] / "config.json").exists()
+    db = sqlite3.connect(kedro_project / "mlflow.db")
+    keys = {row[0] for row in db.execute("SELECT DISTINCT key FROM metrics")}
+    assert {"pretrain.loss", "pretrain.lr", "pretrain.temperature"} <= keys
+    assert any(k.startswith("pretrain.val.") for k in keys)
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{kedro_project / 'mlflow.db'}")
+    (run_id,) = [r[0] for r in db.execute("SELECT run_uuid FROM runs")]
+    logged = {a.path for a in client.list_artifacts(run_id, "model")}
+    assert {"model/model.safetensors", "model/config.json"} <= logged
+    assert client.list_artifacts(run_id, "tokenizer"), "the tokenizer is logged too"
