@@ -82,3 +82,18 @@ def test_spans_map_to_original_offsets():
 def test_untouched_characters_are_the_original_ones():
     text = "ＯＤ：视盘界清，患者张三（男）"
     assert scrub(text) == "ＯＤ：视盘界清，患者[姓名]（男）"
+
+
+@pytest.mark.parametrize(
+    ("text", "phi"),
+    [
+        ("报告医师：：张凯  审核医师：余月", ["张凯", "余月"]),
+        ("联系电话：：13800138000", ["13800138000"]),
+        ("病历号：：MR0012345，诊断：DR2期", ["MR0012345"]),
+        ("Doctor:: John Smith", ["John Smith"]),
+    ],
+)
+def test_doubled_colon_after_a_cue_still_scrubs(text: str, phi: list[str]) -> None:
+    out = scrub(text)
+    for value in phi:
+        assert value not in out

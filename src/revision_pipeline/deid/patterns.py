@@ -112,7 +112,7 @@ def _name_parts() -> dict[str, str]:
 def _cue_rules() -> list[Rule]:
     """Everything introduced by a cue word: names, contacts, numbers, addresses, ages."""
     p = _name_parts()
-    sep = r"\s*[:：]?\s*"
+    sep = r"\s*[:：]{0,3}\s*"  # typos double the colon: 报告医师：：张三
     name_cues = _cue(lx.NAME_CUES)
     strong_cues = _cue(lx.NAME_CUES_STRONG)
     paren = r"(?:\s*[(（][^)）\n]{1,6}[)）])?"
@@ -135,7 +135,7 @@ def _cue_rules() -> list[Rule]:
         Rule(AGE, rf"(?:年龄|age|Age|AGE){sep}(?P<v>(?:9\d|1[0-2]\d))(?![\d.])"),
         Rule(
             NUMBER,
-            rf"(?<![A-Za-z])(?:{_cue(lx.NUMBER_CUES)})(?![a-z])\s*[:：#]?\s*(?P<v>{number})",
+            rf"(?<![A-Za-z])(?:{_cue(lx.NUMBER_CUES)})(?![a-z])\s*[:：#]{{0,3}}\s*(?P<v>{number})",
         ),
         Rule(
             ADDRESS,
@@ -144,14 +144,14 @@ def _cue_rules() -> list[Rule]:
         ),
         Rule(
             NAME,
-            rf"(?:(?:{name_cues}){paren}\s*[:：]|(?:{strong_cues}){paren})\s*"
+            rf"(?:(?:{name_cues}){paren}\s*[:：]+|(?:{strong_cues}){paren})\s*"
             rf"{relation}(?P<v>{p['latin']}|{strong_list})",
         ),
         Rule(NAME, rf"(?:{patient_cues})[ ]?(?P<v>{p['any']}){sexed}"),
         Rule(NAME, rf"(?:{name_cues}){paren}[ ]?(?P<v>{p['latin']}|{weak_list})"),
         Rule(
             NAME,
-            rf"(?<![A-Za-z])(?:{_cue(lx.LATIN_NAME_CUES)})\s*[:：]?\s*"
+            rf"(?<![A-Za-z])(?:{_cue(lx.LATIN_NAME_CUES)}){sep}"
             rf"(?P<v>{p['latin_word']}(?:[ ]+{p['latin_word']}){{0,2}})",
         ),
     ]
