@@ -74,17 +74,36 @@ def test_date_variants_and_id_checksum():
     assert valid_national_id(NATIONAL_ID) and not valid_national_id("110105194912310021")
 
 
-def test_image_bytes_are_searched_for_identifiers_but_not_patterns(tmp_path) -> None:
+def test_images_are_searched_in_their_metadata_not_their_pixels(tmp_path) -> None:
+    import io
+
+    import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
+    from PIL import Image, PngImagePlugin
 
     from revision_pipeline.deid.audit import audit_paths
 
-    # entropy-coded image data that happens to look like an e-mail address and a mobile
-    lucky = b"\xff\xd8\xff\xe0" + b"\x93a@b.cd\x00" + b"13812345678" + b"\x00" * 8
-    leaked = b"\xff\xd8\xff\xfe" + "张三丰".encode() + b"\x00" * 8  # a JPEG comment with a name
-    pq.write_table(pa.table({"image": [lucky]}), tmp_path / "clean.parquet")
+    # entropy-coded data that happens to hold an exam id, an e-mail and a mobile number
+    lucky = b"\xff\xd8\xff\xdb\x00\x04\x00\x00\xff\xda" + b"E2 a@b.cd 13812345678" + b"\xff\xd9"
+    buf = io.BytesIO()
+    pixels = np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)
+    Image.fromarray(pixels).save(buf, format="JPEG", comment="患者张三丰".encode())
+    leaked = buf.getvalue()
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "张三丰")
+    png = io.BytesIO()
+    Image.fromarray(pixels).save(png, format="PNG", pnginfo=info)
+    (tmp_path / "clean").mkdir()
+    pq.write_table(pa.table({"image": [lucky]}), tmp_path / "clean" / "pairs.parquet")
+    (tmp_path / "clean" / "plot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"E2 x@y.zz")
+    assert audit_paths([tmp_path / "clean"], ["张三丰", "E2"], patterns=True) == []
     pq.write_table(pa.table({"image": [leaked]}), tmp_path / "leak.parquet")
-    (tmp_path / "plot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"x@y.zz 13912345678")
-    hits = audit_paths([tmp_path], ["张三丰"], patterns=True)
-    assert [(h.path.name, h.kind) for h in hits] == [("leak.parquet", "identifier")]
+    (tmp_path / "leak.png").write_bytes(png.getvalue())
+    hits = audit_paths(
+        [tmp_path / "leak.parquet", tmp_path / "leak.png"], ["张三丰"], patterns=True
+    )
+    assert sorted((h.path.name, h.kind) for h in hits) == [
+        ("leak.parquet", "identifier"),
+        ("leak.png", "identifier"),
+    ]

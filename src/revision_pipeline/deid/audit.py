@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -175,12 +176,8 @@ class _Matcher:
         for kind, rx in self.str_rx.items():
             counts[kind] += sum(1 for m in rx.finditer(text) if self._accept(kind, text, *m.span()))
 
-    def count_bytes(
-        self, data: bytes, counts: Counter[str], limit: int | None = None, patterns: bool = True
-    ) -> None:
+    def count_bytes(self, data: bytes, counts: Counter[str], limit: int | None = None) -> None:
         for kind, rx in self.bytes_rx.items():
-            if not patterns and kind != IDENTIFIER:
-                continue
             counts[kind] += sum(
                 1
                 for m in rx.finditer(data)
@@ -200,28 +197,77 @@ def _files(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def is_compressed_image(data: bytes) -> bool:
-    """JPEG / PNG / GIF / WebP bytes: entropy-coded, so PHI *patterns* (e-mail, mobile)
-    match them by chance; only known identifiers are searched there (they still catch
-    text stored in metadata segments)."""
+    """JPEG / PNG / GIF / WebP bytes (by magic number)."""
     return data.startswith(_IMAGE_MAGIC) or data[8:12] == b"WEBP"
+
+
+def _jpeg_metadata(data: bytes) -> list[bytes]:
+    segments, i = [], 2
+    while i + 4 <= len(data) and data[i] == 0xFF:
+        marker = data[i + 1]
+        if marker == 0xDA or marker == 0xD9:  # start of scan / end of image: pixels follow
+            break
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a length
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if 0xE0 <= marker <= 0xEF or marker == 0xFE:  # APPn (EXIF, XMP, ...) and comments
+            segments.append(data[i + 4 : i + 2 + length])
+        i += 2 + length
+    return segments
+
+
+def _png_metadata(data: bytes) -> list[bytes]:
+    segments, i = [], 8
+    while i + 8 <= len(data):
+        length = int.from_bytes(data[i : i + 4], "big")
+        kind, body = data[i + 4 : i + 8], data[i + 8 : i + 8 + length]
+        if kind in (b"tEXt", b"iTXt", b"eXIf"):
+            segments.append(body)
+        elif kind == b"zTXt":
+            _, _, packed = body.partition(b"\0")
+            try:
+                segments.append(zlib.decompress(packed[1:]))
+            except zlib.error:
+                segments.append(body)
+        if kind == b"IEND":
+            break
+        i += 12 + length
+    return segments
+
+
+def image_text(data: bytes) -> bytes:
+    """The parts of a compressed image that can hold text: metadata, not pixels.
+
+    Entropy-coded pixel data matches short identifiers and PHI patterns by chance (a
+    2-character exam id, an e-mail-shaped byte run), so only JPEG APPn/COM segments and
+    PNG text chunks are searched. Other image formats are searched whole.
+    """
+    if data.startswith(b"\xff\xd8\xff"):
+        return b"\n".join(_jpeg_metadata(data))
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return b"\n".join(_png_metadata(data))
+    return data
 
 
 def _scan_bytes(path: Path, matcher: _Matcher) -> Counter[str]:
     counts: Counter[str] = Counter()
     with path.open("rb") as fh:
+        head = fh.read(16)
+        if is_compressed_image(head):
+            matcher.count_bytes(image_text(head + fh.read()), counts)
+            return counts
+        fh.seek(0)
         tail = b""
-        patterns: bool | None = None
         while True:
             block = fh.read(_CHUNK)
             data = tail + block
-            if patterns is None:
-                patterns = not is_compressed_image(data)
             if not block:
-                matcher.count_bytes(data, counts, patterns=patterns)
+                matcher.count_bytes(data, counts)
                 break
             # Count matches that start before the overlap; they are complete in ``data``.
             keep = min(len(data), matcher.overlap)
-            matcher.count_bytes(data, counts, limit=len(data) - keep, patterns=patterns)
+            matcher.count_bytes(data, counts, limit=len(data) - keep)
             tail = data[len(data) - keep :]
     return counts
 
@@ -246,7 +292,7 @@ def _scan_parquet(path: Path, matcher: _Matcher) -> Counter[str]:
                 matcher.count_str("\n".join(values), counts)
             elif pa.types.is_binary(typ) or pa.types.is_large_binary(typ):
                 for v in values:
-                    matcher.count_bytes(v, counts, patterns=not is_compressed_image(v))
+                    matcher.count_bytes(image_text(v) if is_compressed_image(v) else v, counts)
     return counts
 
 

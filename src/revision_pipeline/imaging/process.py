@@ -4,7 +4,7 @@ quality, crop, encode and hash. Returns only small values (no big arrays are kep
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -58,6 +58,14 @@ def encode_jpeg(img: np.ndarray, quality: int = 90) -> bytes:
     return buf.tobytes()
 
 
+def _in_decoded_pixels(thresholds: QualityThresholds, scale: float) -> QualityThresholds:
+    """Thresholds for a frame decoded at ``scale`` (DCT scaling), so that the verdict on
+    the disc's size is about the photograph, not about the crop side requested."""
+    if scale >= 1:
+        return thresholds
+    return replace(thresholds, min_fov_diameter_px=thresholds.min_fov_diameter_px * scale)
+
+
 def process_image(
     source: Path | str | bytes,
     side: int = 512,
@@ -100,6 +108,7 @@ def process_image(
             None, 0.0, False, [f"unreadable: {exc.reason}"], sha, None, None, None
         )
     h, w = img.shape[:2]
+    thresholds = _in_decoded_pixels(thresholds or QualityThresholds(), w / max(1, size[0]))
     fov = detect_fov(img)
     jpeg = phash = None
     if fov is None:

@@ -42,7 +42,7 @@ class QualityThresholds:
     synthetic fundus photos; the pipeline passes its own from ``parameters_curate.yml``.
     """
 
-    min_fov_diameter_px: float = 300.0  # disc diameter in the decoded frame's pixels
+    min_fov_diameter_px: float = 300.0  # disc diameter in the original photo's pixels
     min_fov_fraction: float = 0.8  # disc diameter / frame short side (small pupil: less)
     min_coverage: float = 0.8  # fraction of the disc inside the frame
     min_redness: float = 0.25  # (R - G) / R inside the disc: fundus is red/orange

@@ -12,6 +12,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,6 +39,16 @@ PAIR_COLUMNS: tuple[str, ...] = (
     "pair_id", "institution_id", "patient_pid", "exam_pid", "eye", "split",
     "image", "quality_score", "report", "labels",
 )  # fmt: skip
+#: Arrow schema of the pairs dataset (design.md §5): ``string``, not pandas' ``large_string``.
+PAIR_SCHEMA = pa.schema(
+    [
+        *((name, pa.string()) for name in PAIR_COLUMNS[:6]),
+        ("image", pa.binary()),
+        ("quality_score", pa.float64()),
+        ("report", pa.string()),
+        ("labels", pa.list_(pa.string())),
+    ]
+)
 REJECT_COLUMNS: tuple[str, ...] = ("institution_id", "source", "stage", "reason")
 
 
@@ -108,7 +119,8 @@ def ingest_archive(
 
 
 def _item_kind(source: str, report_file: str) -> str:
-    return "report" if "#" in str(source) or str(source) == report_file else "image"
+    # report rows are "<report file>#<row>"; an image's own name may contain "#" too
+    return "report" if str(source).split("#", 1)[0] == report_file else "image"
 
 
 def assess_photos(matched: pd.DataFrame, archive: Path, params: dict[str, Any]) -> pd.DataFrame:
@@ -178,7 +190,7 @@ def build_pairs(
     exams: pd.DataFrame,
     secret: bytes,
     params: dict[str, Any],
-) -> tuple[Iterator[pd.DataFrame], pd.DataFrame]:
+) -> tuple[Iterator[pa.Table], pd.DataFrame]:
     """The pairs dataset (written shard by shard) and the index of kept photos.
 
     Returns:
@@ -203,10 +215,14 @@ def build_pairs(
     return _pair_chunks(pairs, config.rows_per_shard), index
 
 
-def _pair_chunks(pairs: pd.DataFrame, rows_per_shard: int) -> Iterator[pd.DataFrame]:
+def _pair_chunks(pairs: pd.DataFrame, rows_per_shard: int) -> Iterator[pa.Table]:
+    if pairs.empty:  # still write one (empty) shard, so the dataset exists with its schema
+        yield PAIR_SCHEMA.empty_table()
+        return
     for chunk in chunked(pairs, rows_per_shard):
         out = chunk.assign(image=read_crops(chunk["crop_path"]))
-        yield out[list(PAIR_COLUMNS)].astype({"quality_score": float})
+        out = out[list(PAIR_COLUMNS)].astype({"quality_score": float})
+        yield pa.Table.from_pandas(out, schema=PAIR_SCHEMA, preserve_index=False)
 
 
 def account_for_items(
@@ -253,7 +269,7 @@ def _metrics(inventory: pd.DataFrame, rejects: pd.DataFrame, pairs: pd.DataFrame
         values[f"images_rejected_{stage}"] = int(count)
     for split, count in pairs["split"].value_counts().items():
         values[f"pairs_{split}"] = int(count)
-    return {f"curate.{k}": {"value": float(v), "step": 0} for k, v in values.items()}
+    return {k: {"value": float(v), "step": 0} for k, v in values.items()}
 
 
 def plot_funnel(funnel: pd.DataFrame) -> Image.Image:
@@ -312,8 +328,10 @@ def audit_phi(
         values |= set(planted["value"].astype(str))
     paths = [Path(p) for p in config.audit.paths if Path(p).exists()]
     hits = audit_paths(paths, values, patterns=True)
-    table = pd.DataFrame([{"file": str(h.path), "kind": h.kind, "count": h.count, "read_as": h.where} for h in hits],
-                         columns=["file", "kind", "count", "read_as"])  # fmt: skip
+    table = pd.DataFrame(
+        [{"file": str(h.path), "kind": h.kind, "count": h.count, "read_as": h.where} for h in hits],
+        columns=["file", "kind", "count", "read_as"],
+    )
     logger.info(
         "PHI audit: %d identifiers over %d paths, %d hits", len(values), len(paths), len(table)
     )

@@ -1,0 +1,102 @@
+"""Deduplication: exact copies, re-encoded copies, distinct photos, which copy is kept."""
+
+from __future__ import annotations
+
+import hashlib
+
+import cv2
+import numpy as np
+import pandas as pd
+from curation_helpers import jpeg
+
+from revision_pipeline.curation.dedup import (
+    choose_keepers,
+    duplicate_groups,
+    image_signature,
+    signature_correlation,
+)
+from revision_pipeline.imaging import perceptual_hash
+
+
+def _decoded(data: bytes) -> np.ndarray:
+    return cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)[:, :, ::-1]
+
+
+def _features(blobs: list[bytes]) -> tuple[list[str], list[int], list[bytes]]:
+    images = [_decoded(b) for b in blobs]
+    return (
+        [hashlib.sha256(b).hexdigest() for b in blobs],
+        [perceptual_hash(img) for img in images],
+        [image_signature(img) for img in images],
+    )
+
+
+def test_exact_copies_share_a_group_even_without_perceptual_hash() -> None:
+    groups = duplicate_groups(["h1", "h2", "h1", "h3", "h1"], [None] * 5)
+    assert groups.tolist() == [0, 1, 0, 3, 0]
+
+
+def test_reencoded_and_resized_copy_is_a_near_duplicate(photos) -> None:
+    original = jpeg(photos["a"], 95)
+    smaller = cv2.resize(photos["a"], (280, 220), interpolation=cv2.INTER_AREA)
+    copies = [original, jpeg(photos["a"], 60), jpeg(smaller, 70), jpeg(photos["b"], 95)]
+    sha, phash, sig = _features(copies)
+    assert len(set(sha)) == 4  # no exact duplicates here
+    groups = duplicate_groups(sha, phash, max_distance=8, signatures=sig, min_correlation=0.9)
+    assert groups.tolist() == [0, 0, 0, 3]
+
+
+def test_distinct_photos_are_not_merged_even_when_their_phashes_collide(photos) -> None:
+    blobs = [jpeg(photos[k]) for k in "abc"]
+    sha, _, sig = _features(blobs)
+    same_hash = [0x0123456789ABCDEF] * 3  # a perceptual-hash collision between all three
+    groups = duplicate_groups(sha, same_hash, max_distance=8, signatures=sig)
+    assert groups.tolist() == [0, 1, 2]
+    # without the signature check, the collision alone would have merged them
+    assert duplicate_groups(sha, same_hash, max_distance=8).tolist() == [0, 0, 0]
+    assert signature_correlation(sig[0], sig[1]) < 0.9
+    assert signature_correlation(sig[0], sig[0]) == 1.0
+
+
+def test_hamming_distance_limit_is_respected() -> None:
+    base = 0xFFFF_0000_FFFF_0000
+    near = base ^ 0b1111  # 4 bits apart
+    far = base ^ ((1 << 9) - 1)  # 9 bits apart
+    assert duplicate_groups(["a", "b"], [base, near], max_distance=4).tolist() == [0, 0]
+    assert duplicate_groups(["a", "b"], [base, near], max_distance=3).tolist() == [0, 1]
+    assert duplicate_groups(["a", "b"], [base, far], max_distance=8).tolist() == [0, 1]
+
+
+def test_keeper_has_most_pixels_then_largest_file_then_best_score_then_first_source() -> None:
+    frame = pd.DataFrame(
+        {
+            "source": [
+                "s/b.jpg",
+                "s/a.jpg",
+                "s/c.jpg",
+                "t/1.jpg",
+                "t/2.jpg",
+                "u/2.jpg",
+                "u/1.jpg",
+                "v/x.jpg",
+            ],
+            "width": [400, 800, 800, 500, 500, 500, 500, 300],
+            "height": [300, 600, 600, 500, 500, 500, 500, 300],
+            "size_bytes": [9000, 5000, 7000, 100, 100, 100, 100, 10],
+            "quality_score": [0.9, 0.5, 0.4, 0.2, 0.8, 0.5, 0.5, 0.1],
+        },
+        index=[10, 11, 12, 13, 14, 15, 16, 17],  # a non-default index is kept aligned
+    )
+    group = np.array([0, 0, 0, 3, 3, 5, 5, 7])
+    keepers = choose_keepers(frame, group)
+    assert keepers.index.tolist() == frame.index.tolist()
+    assert keepers.tolist() == [
+        "s/c.jpg",
+        "s/c.jpg",
+        "s/c.jpg",  # most pixels, then the larger file
+        "t/2.jpg",
+        "t/2.jpg",  # equal size: the better score
+        "u/1.jpg",
+        "u/1.jpg",  # all equal: the first source in sort order
+        "v/x.jpg",  # alone: keeps itself
+    ]

@@ -1,0 +1,92 @@
+"""The curation funnel: per institution and stage, and its accounting invariant."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from revision_pipeline.curation.funnel import STAGES, build_funnel, check_funnel, reason_family
+
+
+def _found(counts: dict[tuple[str, str], int]) -> pd.DataFrame:
+    rows = [{"institution_id": i, "kind": k} for (i, k), n in counts.items() for _ in range(n)]
+    return pd.DataFrame(rows)
+
+
+def _rejects(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["institution_id", "kind", "stage", "reason"]).assign(
+        source=lambda f: [f"x{i}" for i in range(len(f))]
+    )
+
+
+@pytest.fixture
+def example() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    found = _found({("H1", "image"): 10, ("H1", "report"): 4, ("H2", "image"): 3})
+    rejects = _rejects(
+        [
+            ("H1", "image", "ingest", "orphan_image"),
+            ("H1", "image", "read", "unreadable: truncated"),
+            ("H1", "image", "quality", "quality: blurred; underexposed"),
+            ("H1", "image", "quality", "quality: blurred"),
+            ("H1", "image", "dedup", "duplicate_of: H1/images/a.jpg"),
+            ("H1", "report", "ingest", "empty_report"),
+            ("H2", "image", "read", "unreadable: unsupported"),
+        ]
+    )
+    kept = pd.DataFrame({"institution_id": ["H1"] * 5 + ["H2"] * 2})
+    return found, rejects, kept
+
+
+def test_reason_family_drops_the_detail() -> None:
+    assert reason_family("unreadable: truncated") == "unreadable"
+    assert reason_family("duplicate_of: H1/a.jpg") == "duplicate_of"
+    assert reason_family("orphan_image") == "orphan_image"
+
+
+def test_funnel_counts_flow_through_the_stages(example) -> None:
+    found, rejects, kept = example
+    funnel = build_funnel(found, rejects, kept)
+    h1 = funnel[(funnel["institution_id"] == "H1") & (funnel["kind"] == "image")]
+    assert h1["stage"].tolist() == list(STAGES)
+    assert h1["items_in"].tolist() == [10, 9, 8, 6, 5]
+    assert h1["rejected"].tolist() == [1, 1, 2, 1, 0]
+    assert (h1["kept"] == h1["items_in"] - h1["rejected"]).all()
+    quality = h1[h1["stage"] == "quality"].iloc[0]
+    assert quality["rejected:quality"] == 2 and quality["rejected:unreadable"] == 0
+    # the invariant: found = kept + all rejected, per institution
+    for inst, rows in funnel[funnel["kind"] == "image"].groupby("institution_id"):
+        n_kept = int((kept["institution_id"] == inst).sum())
+        assert rows["items_in"].iloc[0] == n_kept + rows["rejected"].sum()
+    assert h1["kept"].iloc[-1] == 5
+    reports = funnel[(funnel["institution_id"] == "H1") & (funnel["kind"] == "report")]
+    assert reports["items_in"].iloc[0] == 4 and reports["rejected"].sum() == 1
+    assert (
+        "H2" in set(funnel["institution_id"])
+        and not (funnel["kind"] == "report").loc[funnel["institution_id"] == "H2"].any()
+    )
+    check_funnel(funnel, kept)  # does not raise
+
+
+def test_check_funnel_raises_naming_the_institution_when_a_photo_is_lost(example) -> None:
+    found, rejects, kept = example
+    funnel = build_funnel(found, rejects, kept)
+    one_lost = kept.iloc[:-1]  # H2 has 3 images: 2 kept + 1 rejected; drop a kept one
+    with pytest.raises(AssertionError, match=r"institution H2: 3 images found but 1 kept \+ 1"):
+        check_funnel(funnel, one_lost)
+    unrecorded = rejects[rejects["stage"] != "dedup"]  # a reject without its row
+    with pytest.raises(AssertionError, match="institution H1"):
+        check_funnel(build_funnel(found, unrecorded, kept), kept)
+
+
+def test_empty_inputs_give_an_empty_funnel_with_its_columns() -> None:
+    empty = pd.DataFrame(columns=["institution_id", "kind"])
+    funnel = build_funnel(empty, _rejects([]), pd.DataFrame(columns=["institution_id"]))
+    assert funnel.empty
+    assert list(funnel.columns) == [
+        "institution_id",
+        "kind",
+        "stage",
+        "items_in",
+        "kept",
+        "rejected",
+    ]

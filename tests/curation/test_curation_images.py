@@ -1,0 +1,132 @@
+"""Parallel photo processing with a cache: results, reuse on rerun, invalidation."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from curation_helpers import jpeg, rotated_retina
+from PIL import Image
+
+import revision_pipeline.curation.images as images_module
+from revision_pipeline.curation.images import RESULT_COLUMNS, ImageSettings, process_images
+
+SETTINGS = ImageSettings(side=256)
+
+
+@pytest.fixture
+def archive(tmp_path: Path, photos) -> tuple[Path, list[str]]:
+    root = tmp_path / "archive"
+    folder = root / "H1" / "images"
+    folder.mkdir(parents=True)
+    for name, img in photos.items():
+        (folder / f"{name}_OD.jpg").write_bytes(jpeg(img))
+    (folder / "broken_OD.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    sources = [f"H1/images/{n}_OD.jpg" for n in ("c", "broken", "a", "b")]
+    return root, sources
+
+
+@pytest.fixture
+def count_decodes(monkeypatch) -> list[str]:
+    """Record every file that is actually decoded (workers=1 runs in this process)."""
+    calls: list[str] = []
+    real = images_module.process_image
+
+    def counting(path, *args, **kwargs):
+        calls.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(images_module, "process_image", counting)
+    return calls
+
+
+def _run(root: Path, sources: list[str], cache: Path, settings=SETTINGS) -> pd.DataFrame:
+    return process_images(root, sources, settings, cache, workers=1, progress=False)
+
+
+def test_results_in_source_order_with_crops_in_the_cache(archive, tmp_path) -> None:
+    root, sources = archive
+    cache = tmp_path / "cache"
+    frame = _run(root, sources, cache)
+    assert list(frame.columns) == list(RESULT_COLUMNS)
+    assert frame["source"].tolist() == sources
+    good = frame[frame["source"] != "H1/images/broken_OD.jpg"]
+    assert good["passed"].all() and good["sha256"].str.len().eq(64).all()
+    for crop in good["crop_path"]:
+        assert Path(crop).is_relative_to(cache)
+        with Image.open(crop) as img:
+            assert (img.format, img.size) == ("JPEG", (256, 256))
+    broken = frame.set_index("source").loc["H1/images/broken_OD.jpg"]
+    assert broken["crop_path"] == "" and not broken["passed"]
+    assert any(r.startswith("unreadable") for r in broken["reasons"])
+    assert (cache / f"index_{SETTINGS.key()}.parquet").exists()
+
+
+def test_rerun_reuses_the_cache_without_decoding(archive, tmp_path, count_decodes, caplog) -> None:
+    root, sources = archive
+    cache = tmp_path / "cache"
+    first = _run(root, sources, cache)
+    assert sorted(count_decodes) == sorted(Path(s).name for s in sources)
+    count_decodes.clear()
+    with caplog.at_level(logging.INFO, logger=images_module.__name__):
+        second = _run(root, sources, cache)
+    assert count_decodes == []
+    assert "0 to process, 4 reused" in caplog.text
+    columns = ["source", "sha256", "quality_score", "passed", "crop_path", "width", "height"]
+    pd.testing.assert_frame_equal(first[columns], second[columns])
+    assert second["reasons"].map(list).tolist() == first["reasons"].map(list).tolist()
+    # a subset, in another order, is also served from the cache
+    subset = _run(root, sources[::-1][:2], cache)
+    assert count_decodes == [] and subset["source"].tolist() == sources[::-1][:2]
+
+
+def test_a_changed_file_is_processed_again(archive, tmp_path, count_decodes) -> None:
+    root, sources = archive
+    cache = tmp_path / "cache"
+    first = _run(root, sources, cache).set_index("source")
+    target = root / "H1/images/a_OD.jpg"
+    target.write_bytes(jpeg(rotated_retina(140)))  # another photo under the same name
+    stat = target.stat()
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000))
+    count_decodes.clear()
+    second = _run(root, sources, cache).set_index("source")
+    assert count_decodes == ["a_OD.jpg"]
+    assert second.loc["H1/images/a_OD.jpg", "sha256"] != first.loc["H1/images/a_OD.jpg", "sha256"]
+    assert second.loc["H1/images/b_OD.jpg", "sha256"] == first.loc["H1/images/b_OD.jpg", "sha256"]
+
+
+def test_a_deleted_crop_or_new_settings_invalidate_the_cache(
+    archive, tmp_path, count_decodes
+) -> None:
+    root, sources = archive
+    cache = tmp_path / "cache"
+    first = _run(root, sources, cache).set_index("source")
+    Path(first.loc["H1/images/b_OD.jpg", "crop_path"]).unlink()
+    count_decodes.clear()
+    _run(root, sources, cache)
+    assert count_decodes == ["b_OD.jpg"]
+    count_decodes.clear()
+    bigger = _run(root, sources, cache, ImageSettings(side=320))
+    assert len(count_decodes) == len(sources)
+    with Image.open(bigger.loc[0, "crop_path"]) as img:
+        assert img.size == (320, 320)
+
+
+def test_parallel_workers_give_the_same_result(archive, tmp_path) -> None:
+    root, sources = archive
+    serial = _run(root, sources, tmp_path / "serial")
+    parallel = process_images(root, sources, SETTINGS, tmp_path / "par", workers=2, progress=False)
+    columns = ["source", "sha256", "phash", "quality_score", "passed", "width", "height"]
+    pd.testing.assert_frame_equal(serial[columns], parallel[columns])
+
+
+def test_quality_verdict_does_not_depend_on_the_crop_side(archive, tmp_path) -> None:
+    root, sources = archive
+    good = [s for s in sources if "broken" not in s]
+    large = _run(root, good, tmp_path / "c1", ImageSettings(side=256))
+    small = _run(root, good, tmp_path / "c2", ImageSettings(side=128))
+    assert large["passed"].all()
+    assert small["passed"].tolist() == large["passed"].tolist()
