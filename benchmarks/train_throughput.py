@@ -34,6 +34,7 @@ import torch
 from PIL import Image, ImageDraw
 from torch.utils.data import DataLoader
 
+from revision_pipeline.curation.schema import PAIR_COLUMNS
 from revision_pipeline.models import ClipLoss, build_model, load_config, train_tokenizer
 from revision_pipeline.training import PairCollator, PairsDataset, build_transforms
 from revision_pipeline.training.optim import build_optimizer
@@ -47,21 +48,7 @@ WORDS = ["视网膜出血", "黄斑水肿", "视盘水肿", "玻璃体混浊", "
 def synthetic_pairs(directory: Path, n: int, side: int, seed: int = 0) -> Path:
     """Write ``n`` synthetic fundus-like JPEG pairs (``side`` px) as a Parquet dataset."""
     rng = np.random.default_rng(seed)
-    rows: dict[str, list] = {
-        k: []
-        for k in (
-            "pair_id",
-            "institution_id",
-            "patient_pid",
-            "exam_pid",
-            "eye",
-            "split",
-            "image",
-            "quality_score",
-            "report",
-            "labels",
-        )
-    }
+    rows: dict[str, list] = {k: [] for k in PAIR_COLUMNS}
     for i in range(n):
         img = Image.new("RGB", (side, side))
         colour = tuple(int(c) for c in rng.integers(80, 220, 3))

@@ -11,6 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from PIL import Image
 
+from revision_pipeline.curation.schema import PAIR_COLUMNS
+
 COLOURS = {
     "红色": (220, 30, 30),
     "绿色": (30, 200, 40),
@@ -31,21 +33,7 @@ def jpeg(rgb: tuple[int, int, int], size: int = 16, seed: int = 0) -> bytes:
 def pair_rows(n: int, splits=("train",), institutions=("inst_a",), start: int = 0) -> dict:
     """Column dict of ``n`` pairs whose colour matches the report word."""
     words = list(COLOURS)
-    rows: dict[str, list] = {
-        c: []
-        for c in (
-            "pair_id",
-            "institution_id",
-            "patient_pid",
-            "exam_pid",
-            "eye",
-            "split",
-            "image",
-            "quality_score",
-            "report",
-            "labels",
-        )
-    }
+    rows: dict[str, list] = {c: [] for c in PAIR_COLUMNS}
     for i in range(start, start + n):
         word = words[i % len(words)]
         rows["pair_id"].append(f"p{i:05d}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import FAKE_JPEG, write, write_dicom, write_images
+from archive_helpers import FAKE_JPEG, write, write_dicom, write_images
 
 from revision_pipeline.archive.config import CANONICAL_DIALECT, Dialect
 from revision_pipeline.archive.images import IMAGE_COLUMNS, list_images

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import CANONICAL_HEADER, assert_invariant, write, write_dicom, write_images
+from archive_helpers import CANONICAL_HEADER, assert_invariant, write, write_dicom, write_images
 
 from revision_pipeline.archive import (
     MATCHED_COLUMNS,

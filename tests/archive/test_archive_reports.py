@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import CANONICAL_HEADER, write
+from archive_helpers import CANONICAL_HEADER, write
 
 from revision_pipeline.archive.config import CANONICAL_DIALECT, Dialect
 from revision_pipeline.archive.reports import (

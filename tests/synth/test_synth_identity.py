@@ -9,10 +9,10 @@ from datetime import date
 import numpy as np
 import pytest
 
+from revision_pipeline.deid.national_id import id_check_digit
+from revision_pipeline.deid.national_id import valid_national_id as is_valid_id
 from revision_pipeline.synth.identity import (
     Person,
-    id_check_digit,
-    is_valid_id,
     make_doctor_name,
     make_email,
     make_landline,

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from revision_pipeline.deid.national_id import valid_national_id
+
 logger = logging.getLogger(__name__)
 
 _IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")
@@ -43,8 +45,6 @@ EMAIL = "email"
 
 _CHUNK = 8 << 20
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 _CN_DIGITS = "〇一二三四五六七八九"
 _PATTERNS: dict[str, str] = {
     NATIONAL_ID: r"(?<![0-9A-Za-z])[1-9]\d{16}[\dXx](?![0-9A-Za-z])",
@@ -64,19 +64,6 @@ class AuditHit:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.count} x {self.kind} ({self.where})"
-
-
-def valid_national_id(s: str) -> bool:
-    """Whether ``s`` is an 18-character national ID with a real birth date and check char."""
-    s = s.upper()
-    if len(s) != 18 or not s[:17].isdigit() or not s.isascii():
-        return False
-    try:
-        date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
-    except ValueError:
-        return False
-    total = sum(int(c) * w for c, w in zip(s[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == s[17]
 
 
 def _cn_number(n: int) -> str:

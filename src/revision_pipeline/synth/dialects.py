@@ -13,17 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-#: Canonical column names of reports.csv (design.md §3).
-CANONICAL_COLUMNS: tuple[str, ...] = (
-    "exam_id",
-    "patient_id",
-    "patient_name",
-    "id_number",
-    "sex",
-    "age",
-    "exam_date",
-    "report",
-)
+from revision_pipeline.archive.config import CANONICAL_COLUMNS
 
 ImageNaming = Literal["canonical", "per_exam_folders", "dicom", "vendor"]
 

@@ -19,6 +19,8 @@ from typing import Literal
 
 import numpy as np
 
+from revision_pipeline.deid.national_id import id_check_digit
+
 Sex = Literal["男", "女"]
 
 #: Age is counted back from this day when no reference date is given.
@@ -28,9 +30,6 @@ REFERENCE_DATE = date(2024, 1, 1)
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 
 # (weight, surname): common ones dominate; traps are deliberately over-represented.
 _SURNAMES: tuple[tuple[int, str], ...] = (
@@ -149,34 +148,6 @@ class Person:
 
 def _py_rng(rng: np.random.Generator) -> random.Random:
     return random.Random(int(rng.integers(0, 2**63 - 1)))
-
-
-def id_check_digit(first17: str) -> str:
-    """GB 11643-1999 check character ('0'–'9' or 'X') for the first 17 digits of an ID.
-
-    Raises:
-        ValueError: if ``first17`` is not exactly 17 decimal digits.
-    """
-    if len(first17) != 17 or not first17.isdigit() or not first17.isascii():
-        raise ValueError(f"expected 17 ASCII digits, got {first17!r}")
-    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11]
-
-
-def is_valid_id(s: str) -> bool:
-    """Whether ``s`` is an 18-character ID number with a correct check character.
-
-    Spaces are ignored, a lower-case 'x' is accepted, and the embedded birth date must
-    be a real calendar day.
-    """
-    s = s.replace(" ", "").upper()
-    if len(s) != 18 or not s[:17].isdigit() or not s.isascii():
-        return False
-    try:
-        date(int(s[6:10]), int(s[10:12]), int(s[12:14]))
-    except ValueError:
-        return False
-    return id_check_digit(s[:17]) == s[17]
 
 
 def _chinese_name(r: random.Random, sex: Sex, surname: str | None = None) -> str:

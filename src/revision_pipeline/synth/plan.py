@@ -17,6 +17,7 @@ from revision_pipeline.synth.config import DemoArchiveConfig
 from revision_pipeline.synth.dialects import CANONICAL_COLUMNS, DIALECTS, Dialect
 from revision_pipeline.synth.identity import Person, make_doctor_name, make_person
 from revision_pipeline.synth.reports import ReportStyle, make_style, write_report
+from revision_pipeline.synth.reports import format_date as report_date
 from revision_pipeline.synth.spec import Camera, Eye, EyeState, PhotoSpec
 
 logger = logging.getLogger(__name__)
@@ -116,20 +117,12 @@ def institution_sizes(n_exams: int, n_institutions: int, skew: float) -> list[in
 
 
 def format_date(day: dt.date, style: str, rng: np.random.Generator) -> str:
-    """Write a date the way one institution's system does."""
-    if style == "iso":
-        return day.isoformat()
-    if style == "slash":
-        return f"{day.year}/{day.month}/{day.day}"
-    if style == "dot":
-        return f"{day.year}.{day.month:02d}.{day.day:02d}"
-    if style == "cn":
-        return f"{day.year}年{day.month}月{day.day}日"
-    if style == "compact":
-        return day.strftime("%Y%m%d")
+    """Write a date the way one institution's system does (``iso_time`` adds a time)."""
     if style == "iso_time":
         return f"{day.isoformat()} {rng.integers(8, 18):02d}:{rng.integers(0, 60):02d}:00"
-    raise ValueError(f"unknown date style {style!r}")
+    if style not in _DATE_STYLES:
+        raise ValueError(f"unknown date style {style!r}")
+    return report_date(day, style)
 
 
 def _child(rng: np.random.Generator) -> np.random.Generator:

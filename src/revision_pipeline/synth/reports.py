@@ -216,7 +216,8 @@ def make_style(rng: np.random.Generator) -> ReportStyle:
     )
 
 
-def _fmt_date(d: date, fmt: str) -> str:
+def format_date(d: date, fmt: str) -> str:
+    """A date as one institution writes it (iso, slash, dot, cn, compact, else 二〇二三年…)."""
     if fmt == "iso":
         return f"{d:%Y-%m-%d}"
     if fmt == "slash":
@@ -417,9 +418,9 @@ def _header(w: _Writer, ctx: _Ctx, skip: tuple[str, ...] = ()) -> None:
         "name": (st.name_label, p.name, "phi"),
         "sex": ("性别", p.sex, "t"),
         "age": ("年龄", f"{ctx.age}岁", "phi" if ctx.age > 89 else "t"),
-        "birth": ("出生日期", _fmt_date(p.birth_date, st.date_format), "phi"),
+        "birth": ("出生日期", format_date(p.birth_date, st.date_format), "phi"),
         "record": (st.record_label, ctx.record_no, "phi"),
-        "date": ("检查日期", _fmt_date(ctx.exam_date, st.date_format), "phi"),
+        "date": ("检查日期", format_date(ctx.exam_date, st.date_format), "phi"),
         "bed": ("床号", f"{r.randint(1, 60)}床", "phi"),
         "device": ("设备号", st.device_serial, "phi"),
     }
@@ -486,7 +487,7 @@ def _footer(w: _Writer, ctx: _Ctx) -> None:
         w.field(role, names[i] if i == 0 else _pick(r, st.staff), "phi")
     if r.random() < 0.6:
         w.newline()
-        stamp = _fmt_date(ctx.exam_date, st.date_format)
+        stamp = format_date(ctx.exam_date, st.date_format)
         if r.random() < 0.3:
             stamp += f" {r.randint(8, 17):02d}:{r.randint(0, 59):02d}"
         w.field(_pick(r, ("报告日期", "报告时间", "日期")), stamp, "phi")

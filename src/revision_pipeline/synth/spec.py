@@ -10,21 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from revision_pipeline.text.vocab import FINDING_CODES
+
 Eye = Literal["OD", "OS"]
 
-#: Canonical finding codes; the same codes as `revision_pipeline/text/data/findings.yml`.
-FINDINGS: tuple[str, ...] = (
-    "normal",
-    "dr1",
-    "dr2",
-    "dr3",
-    "dr4",
-    "glaucoma",
-    "amd",
-    "pathologic_myopia",
-    "rvo",
-    "hypertensive_retinopathy",
-)
+#: Canonical finding codes (``text/data/findings.yml``; the truth uses the same codes).
+FINDINGS: tuple[str, ...] = FINDING_CODES
 
 #: Visual defects the renderer can plant (None means a good photo).
 IMAGE_DEFECTS: tuple[str, ...] = (

@@ -28,28 +28,12 @@ from revision_pipeline.curation.records import (
     pair_rows,
     read_crops,
 )
+from revision_pipeline.curation.schema import PAIR_COLUMNS, PAIR_SCHEMA, REJECT_COLUMNS
 from revision_pipeline.curation.splits import SplitConfig, assign_splits
 from revision_pipeline.deid import pseudonymize
 from revision_pipeline.imaging import QualityThresholds
 
 logger = logging.getLogger(__name__)
-
-#: Columns of the pairs dataset (design.md §5), in order.
-PAIR_COLUMNS: tuple[str, ...] = (
-    "pair_id", "institution_id", "patient_pid", "exam_pid", "eye", "split",
-    "image", "quality_score", "report", "labels",
-)  # fmt: skip
-#: Arrow schema of the pairs dataset (design.md §5): ``string``, not pandas' ``large_string``.
-PAIR_SCHEMA = pa.schema(
-    [
-        *((name, pa.string()) for name in PAIR_COLUMNS[:6]),
-        ("image", pa.binary()),
-        ("quality_score", pa.float64()),
-        ("report", pa.string()),
-        ("labels", pa.list_(pa.string())),
-    ]
-)
-REJECT_COLUMNS: tuple[str, ...] = ("institution_id", "source", "stage", "reason")
 
 
 class AuditConfig(BaseModel):
