@@ -99,6 +99,10 @@ def pretrain_model(
     metrics = history_to_metrics(summary["history"], summary["val_metrics"])
     brief = {k: v for k, v in summary.items() if k != "history"}
     brief["model"] = config.model
+    if summary["val_metrics"]:
+        # a random ranking of the distinct val reports finds the right one in the top 5 this often
+        unique = summary["val_metrics"][-1].get("val/n_unique_reports", 0)
+        brief["chance_i2t_R@5"] = min(1.0, 5 / unique) if unique else None
     return work / "model", metrics, brief
 
 
