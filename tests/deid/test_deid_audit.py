@@ -107,3 +107,44 @@ def test_images_are_searched_in_their_metadata_not_their_pixels(tmp_path) -> Non
         ("leak.parquet", "identifier"),
         ("leak.png", "identifier"),
     ]
+
+
+def test_model_files_are_searched_in_their_metadata_not_their_weights(tmp_path) -> None:
+    import json
+
+    import torch
+
+    from revision_pipeline.deid.audit import audit_paths
+
+    name = "欧阳娜娜"
+    # weights whose raw bytes spell the GBK and UTF-8 encodings of an identifier
+    raw = (name.encode("gbk") + name.encode("utf-8")) * 4
+    weights = torch.frombuffer(bytearray(raw.ljust(64, b"\0")), dtype=torch.uint8)
+    header = json.dumps({"w": {"dtype": "U8", "shape": [64], "data_offsets": [0, 64]}}).encode()
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    (clean / "model.safetensors").write_bytes(
+        len(header).to_bytes(8, "little") + header + bytes(weights)
+    )
+    torch.save({"w": weights, "step": 3}, clean / "checkpoint.pt")
+    assert audit_paths([clean], [name]) == []
+
+    leak = tmp_path / "leak"
+    leak.mkdir()
+    meta = json.dumps({"__metadata__": {"trained_on": name}}).encode()  # escaped: \\u6b27...
+    (leak / "model.safetensors").write_bytes(len(meta).to_bytes(8, "little") + meta)
+    torch.save({"w": weights, "patient": name}, leak / "checkpoint.pt")
+    found = sorted((h.path.name, h.where) for h in audit_paths([leak], [name]))
+    assert found == [("checkpoint.pt", "zip"), ("model.safetensors", "safetensors")]
+
+
+def test_json_escapes_do_not_hide_a_name(tmp_path) -> None:
+    import json
+
+    from revision_pipeline.deid.audit import audit_paths
+
+    (tmp_path / "summary.json").write_text(json.dumps({"note": "患者欧阳娜娜"}), encoding="ascii")
+    (tmp_path / "lines.jsonl").write_text(json.dumps({"t": "欧阳娜娜"}) + "\n", encoding="ascii")
+    (tmp_path / "clean.json").write_text(json.dumps({"note": "眼底正常"}), encoding="ascii")
+    found = sorted(h.path.name for h in audit_paths([tmp_path], ["欧阳娜娜"]))
+    assert found == ["lines.jsonl", "summary.json"]

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import mlflow
+import pandas as pd
 import pyarrow.dataset as ds
 import pytest
 from pairs_helpers import tiny_model_config, write_pairs
@@ -84,16 +85,49 @@ def test_unknown_timm_name_fails_before_training(tmp_path: Path) -> None:
     assert not (Path(params["work_dir"]) / "checkpoints").exists()
 
 
+def _identifiers(project: Path, names: list[str]) -> None:
+    """What curate leaves inside the boundary for the audit: the archive's identifiers."""
+    path = project / "data/02_intermediate/archive_identifiers.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame({"kind": "patient_name", "value": names}).to_parquet(path)
+
+
+def _overrides(model: Path, vocab_size: int = 200) -> str:
+    train = {"epochs": 1, "batch_size": 8, "num_workers": 0, "warmup_steps": 1, "progress": "false"}
+    return ",".join(
+        [f"pretrain.model={model}", f"pretrain.tokenizer.vocab_size={vocab_size}"]
+        + [f"pretrain.train.{key}={value}" for key, value in train.items()]
+    )
+
+
+@pytest.mark.slow
+def test_audit_after_pretraining_fails_on_phi_in_the_vocabulary(kedro_project, run_kedro) -> None:
+    # a "patient name" that the (badly scrubbed) training reports contain
+    write_pairs(kedro_project / "data/05_model_input/pairs", 24, splits=("train", "val"))
+    _identifiers(kedro_project, ["红色"])
+    model = tiny_model_config(kedro_project / "tiny.json")
+    proc = run_kedro(
+        kedro_project,
+        "run",
+        "--pipeline=pretrain",
+        # a vocabulary large enough to hold whole words (红色 becomes one token)
+        f"--params={_overrides(model, vocab_size=2000)}",
+        check=False,
+    )
+    assert proc.returncode != 0
+    output = "".join((proc.stdout + proc.stderr).split())  # rich wraps long paths
+    assert "PHIauditfailed" in output
+    assert "data/06_models/tokenizer/" in output
+    assert "红色" not in output.split("PHIauditfailed", 1)[1]  # files are named, never values
+
+
 @pytest.mark.slow
 def test_kedro_run_pretrain_logs_to_mlflow(kedro_project, run_kedro) -> None:
     write_pairs(kedro_project / "data/05_model_input/pairs", 48, splits=("train", "train", "val"))
+    _identifiers(kedro_project, ["欧阳娜娜"])
     model = tiny_model_config(kedro_project / "tiny.json")
-    train = {"epochs": 1, "batch_size": 8, "num_workers": 0, "warmup_steps": 1, "progress": "false"}
-    overrides = ",".join(
-        [f"pretrain.model={model}", "pretrain.tokenizer.vocab_size=200"]
-        + [f"pretrain.train.{key}={value}" for key, value in train.items()]
-    )
-    run_kedro(kedro_project, "run", "--pipeline=pretrain", f"--params={overrides}")
+    run_kedro(kedro_project, "run", "--pipeline=pretrain", f"--params={_overrides(model)}")
+    assert (kedro_project / "data/08_reporting/phi_audit_pretrain.csv").read_text().count("\n") == 1
     versions = list((kedro_project / "data/06_models/retina_clip").glob("*/retina_clip"))
     assert len(versions) == 1 and (versions[0] / "config.json").exists()
     db = sqlite3.connect(kedro_project / "mlflow.db")

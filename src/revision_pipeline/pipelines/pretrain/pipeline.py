@@ -2,11 +2,16 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from revision_pipeline.pipelines.curate.nodes import audit_phi
 from revision_pipeline.pipelines.pretrain import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Tokenizer, then contrastive pretraining of RetinaCLIP on the curated pairs."""
+    """Tokenizer, contrastive pretraining of RetinaCLIP, then the PHI audit again.
+
+    The audit reuses the archive's identifiers that ``curate`` kept inside the boundary
+    (``archive_identifiers``), so it needs a curate run first, as the pairs do.
+    """
     return Pipeline(
         [
             Node(
@@ -20,6 +25,20 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["pairs", "tokenizer", "params:pretrain"],
                 outputs=["retina_clip", "pretrain_metrics", "pretrain_summary"],
                 name="pretrain_model",
+            ),
+            Node(
+                func=audit_phi,
+                inputs=[
+                    "archive_identifiers",
+                    "demo_truth_phi_optional",
+                    "params:curate",
+                    # read last: the tokenizer vocabulary and the model are audited too
+                    "tokenizer",
+                    "retina_clip",
+                    "pretrain_summary",
+                ],
+                outputs="phi_audit_pretrain",
+                name="audit_phi_after_pretraining",
             ),
         ]
     )
