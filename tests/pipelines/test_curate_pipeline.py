@@ -21,6 +21,8 @@ import pytest
 from PIL import Image
 from skimage import data as skdata
 
+from revision_pipeline.archive import CANONICAL_COLUMNS
+
 _SPEC = importlib.util.spec_from_file_location(
     "curate_quality", Path(__file__).resolve().parents[2] / "benchmarks" / "curate_quality.py"
 )
@@ -119,16 +121,7 @@ def _fundus(seed: int) -> bytes:
 
 
 def _reports_csv(exam_ids: list[str], columns: tuple[str, ...] | None = None) -> str:
-    columns = columns or (
-        "exam_id",
-        "patient_id",
-        "patient_name",
-        "id_number",
-        "sex",
-        "age",
-        "exam_date",
-        "report",
-    )
+    columns = columns or CANONICAL_COLUMNS
     values = {
         "patient_name": "张三",
         "id_number": "",

@@ -71,6 +71,31 @@ NAME_STOP_SOFT = (
     "尚余程侧外我当今近均较稍仍已无伴既往要拒入首次需系以突反长定眼"
 )
 
+#: Family relations that may stand between a cue and a name ("陪同者：孙子吕小布").
+RELATIONS = [
+    "女儿",
+    "儿子",
+    "配偶",
+    "丈夫",
+    "妻子",
+    "爱人",
+    "老伴",
+    "父亲",
+    "母亲",
+    "孙子",
+    "孙女",
+    "侄女",
+    "侄子",
+    "外孙女",
+    "外孙",
+    "儿媳",
+    "女婿",
+    "哥哥",
+    "姐姐",
+    "弟弟",
+    "妹妹",
+]
+
 #: Cues after which a person's name may follow (patients, relatives, staff).
 NAME_CUES = [
     "患者姓名",
@@ -131,27 +156,6 @@ NAME_CUES = [
     "主任",
     "教授",
     "家属",
-    "女儿",
-    "儿子",
-    "配偶",
-    "丈夫",
-    "妻子",
-    "爱人",
-    "老伴",
-    "父亲",
-    "母亲",
-    "孙子",
-    "孙女",
-    "侄女",
-    "侄子",
-    "外孙",
-    "外孙女",
-    "儿媳",
-    "女婿",
-    "哥哥",
-    "姐姐",
-    "弟弟",
-    "妹妹",
     "之女",
     "之子",
     "陪同人",
@@ -161,6 +165,7 @@ NAME_CUES = [
     "监护人",
     "委托人",
     "代诉人",
+    *RELATIONS,
 ]
 
 #: Cues that introduce a name even without a separator ("姓名张三").
@@ -433,28 +438,3 @@ ID_CUES = ["身份证号码", "身份证号", "身份证", "公民身份号码",
 
 #: Cues that introduce the patient (a name right after one, followed by the sex, is a name).
 PATIENT_CUES = ["患者", "病人", "病员", "受检者", "就诊者", "被检者"]
-
-#: Family relations that may stand between a cue and a name ("陪同者：孙子吕小布").
-RELATIONS = [
-    "女儿",
-    "儿子",
-    "配偶",
-    "丈夫",
-    "妻子",
-    "爱人",
-    "老伴",
-    "父亲",
-    "母亲",
-    "孙子",
-    "孙女",
-    "侄女",
-    "侄子",
-    "外孙女",
-    "外孙",
-    "儿媳",
-    "女婿",
-    "哥哥",
-    "姐姐",
-    "弟弟",
-    "妹妹",
-]
