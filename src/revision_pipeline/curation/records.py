@@ -11,10 +11,12 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
 
+from revision_pipeline.archive.reports import exam_key as archive_exam_key
 from revision_pipeline.deid import pseudonymize, scrub
 from revision_pipeline.text import process_report
 
@@ -47,8 +49,8 @@ def patient_key(institution_id: str, patient_id: str, id_number: str) -> str:
 
 
 def exam_key(institution_id: str, exam_id: str) -> str:
-    """The key joining an exam's report to its photos."""
-    return f"{institution_id}:{unicodedata.normalize('NFKC', str(exam_id)).strip().casefold()}"
+    """The key joining an exam's report to its photos: the reader's comparison form."""
+    return f"{institution_id}:{archive_exam_key(exam_id)}"
 
 
 def _known_identifiers(row: dict[str, object]) -> list[str]:
@@ -163,6 +165,4 @@ def chunked(frame: pd.DataFrame, size: int) -> Iterator[pd.DataFrame]:
 
 def read_crops(paths: Iterable[str]) -> list[bytes]:
     """The JPEG bytes of cached crops."""
-    from pathlib import Path
-
     return [Path(p).read_bytes() for p in paths]
