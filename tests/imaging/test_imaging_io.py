@@ -14,7 +14,13 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.pixels import convert_color_space
 from pydicom.uid import ExplicitVRLittleEndian, JPEGBaseline8Bit, generate_uid
 
-from revision_pipeline.imaging.io import ImageReadError, decode_image, load_image
+from revision_pipeline.imaging.io import (
+    ImageReadError,
+    _draft_size,
+    _load_jpeg_fast,
+    decode_image,
+    load_image,
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +43,30 @@ def test_jpeg_full_and_draft_decode(frame: np.ndarray, tmp_path: Path) -> None:
     # the draft decode is the same picture
     down = np.asarray(Image.fromarray(full).resize((1024, 768), Image.BILINEAR))
     assert np.abs(small.astype(int) - down.astype(int)).mean() < 4
+
+
+@pytest.mark.parametrize(
+    ("mode", "options"),
+    [("RGB", {}), ("RGB", {"progressive": True}), ("RGB", {"subsampling": 0}), ("L", {}),
+     ("CMYK", {})],
+)  # fmt: skip
+def test_fast_jpeg_decoder_gives_pillows_pixels(
+    small_retina: np.ndarray, mode: str, options: dict[str, object]
+) -> None:
+    """The libjpeg-turbo path (simplejpeg) and Pillow's draft decode agree to the pixel,
+    at full size and at every DCT scale; CMYK goes through Pillow."""
+    buf = io.BytesIO()
+    Image.fromarray(small_retina).convert(mode).save(buf, "JPEG", quality=90, **options)
+    data = buf.getvalue()
+    for min_side in (None, 400, 200, 100, 30):
+        img, size = decode_image(data, "x.jpg", ".jpg", min_side=min_side)
+        im = Image.open(io.BytesIO(data))
+        if min_side is not None:
+            im.draft("RGB", _draft_size(im.size, min_side))
+        expected = np.asarray(im.convert("RGB"))
+        assert size == small_retina.shape[1::-1]
+        assert img.shape == expected.shape and np.array_equal(img, expected), (mode, min_side)
+        assert (_load_jpeg_fast(data, min_side) is None) == (mode == "CMYK")
 
 
 @pytest.mark.parametrize("ext", ["png", "tif", "tiff", "bmp", "jpeg"])
