@@ -9,13 +9,9 @@ import numpy as np
 import pandas as pd
 from curation_helpers import jpeg
 
-from revision_pipeline.curation.dedup import (
-    choose_keepers,
-    duplicate_groups,
-    image_signature,
-    signature_correlation,
-)
+from revision_pipeline.curation.dedup import choose_keepers, duplicate_groups
 from revision_pipeline.imaging import perceptual_hash
+from revision_pipeline.imaging.hashing import image_signature, signature_correlation
 
 
 def _decoded(data: bytes) -> np.ndarray:

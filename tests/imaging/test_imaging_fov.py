@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 from imaging_helpers import burn_text, camera_frame
 
-from revision_pipeline.imaging.fov import Fov, circle_coverage, crop_to_fov, detect_fov
+from revision_pipeline.imaging.fov import (
+    Fov,
+    blackout_outside_disc,
+    circle_coverage,
+    crop_to_fov,
+    detect_fov,
+    disc_mask,
+    percentiles_u8,
+)
 
 
 def _close(fov: Fov | None, cx: float, cy: float, r: float, tol: float = 0.02) -> bool:
@@ -112,3 +120,28 @@ def test_crop_partial_field_pads_black(retina: np.ndarray) -> None:
 def test_crop_rejects_fov_from_another_frame(small_retina: np.ndarray, retina: np.ndarray) -> None:
     with pytest.raises(ValueError, match="frame"):
         crop_to_fov(small_retina, detect_fov(retina), 64)
+
+
+@pytest.mark.parametrize("strided", [False, True])
+def test_blackout_outside_disc_in_place(strided: bool) -> None:
+    rng = np.random.default_rng(3)
+    crop = rng.integers(1, 256, (96, 96, 3)).astype(np.uint8)
+    if strided:
+        crop = crop[:, ::-1]
+    expected = crop.copy()
+    expected[~disc_mask(96)] = 0
+    out = blackout_outside_disc(crop)
+    assert np.shares_memory(out, crop) and np.array_equal(out, expected)
+    assert out[48, 48].min() > 0 and out[0, 0].max() == 0
+
+
+def test_percentiles_u8_equal_numpy() -> None:
+    rng = np.random.default_rng(4)
+    for n in (1, 2, 7, 1000):
+        values = rng.integers(0, 256, (n, 3)).astype(np.uint8)
+        for qs in ((1, 99), (0, 50, 100), (12.5,)):
+            assert np.allclose(percentiles_u8(values, qs), np.percentile(values, qs))
+    img = rng.integers(0, 256, (40, 30)).astype(np.uint8)
+    mask = rng.random((40, 30)) > 0.6
+    assert np.allclose(percentiles_u8(img, (1, 99), mask), np.percentile(img[mask], (1, 99)))
+    assert np.isnan(percentiles_u8(img, (5,), np.zeros_like(mask))[0])

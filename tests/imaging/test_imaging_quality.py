@@ -7,8 +7,14 @@ import numpy as np
 import pytest
 from imaging_helpers import camera_frame
 
-from revision_pipeline.imaging.fov import detect_fov
-from revision_pipeline.imaging.quality import REASONS, QualityThresholds, assess_quality
+from revision_pipeline.imaging.fov import crop_with_valid, detect_fov, disc_mask
+from revision_pipeline.imaging.quality import (
+    ANALYSIS_SIDE,
+    REASONS,
+    QualityThresholds,
+    assess_quality,
+    measure_crop,
+)
 
 
 def _judge(img: np.ndarray, thresholds: QualityThresholds | None = None):
@@ -123,3 +129,29 @@ def test_thresholds_change_the_verdict(retina: np.ndarray) -> None:
     strict = QualityThresholds.from_dict({"min_brightness": 250.0})
     result = _judge(retina, strict)
     assert not result.passed and result.reasons == ["underexposed"]
+
+
+@pytest.mark.parametrize("cut", [0, 90])
+def test_histogram_metrics_match_direct_numpy(small_retina: np.ndarray, cut: int) -> None:
+    """The histogram shortcuts of ``measure_crop`` equal the plain definitions, for a
+    field inside the frame (cached masks) and one cut by the frame (masks built)."""
+    img = small_retina[cut:]
+    fov = detect_fov(img)
+    assert fov is not None
+    crop, valid = crop_with_valid(img, fov, ANALYSIS_SIDE)
+    assert valid.all() == (cut == 0)
+    m = measure_crop(crop, valid, fov)
+    side = crop.shape[0]
+    mask = valid & disc_mask(side, 0.06)
+    inner = valid & disc_mask(side, 0.12)
+    bright, g = crop.max(axis=2), crop[..., 1].astype(np.float64)
+    lum = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+    assert m["brightness"] == pytest.approx(bright[mask].mean(), rel=1e-9)
+    assert m["luminance"] == pytest.approx(lum[mask].mean(), rel=1e-9)
+    assert m["dark_fraction"] == pytest.approx((bright[mask] < 30).mean(), abs=1e-12)
+    assert m["clipped_fraction"] == pytest.approx((lum[mask] >= 250).mean(), abs=1e-12)
+    assert m["contrast"] == pytest.approx(g[mask].std() / g[mask].mean(), rel=1e-6)
+    # sharpness and focus share the fine-detail energy: their ratio is coarse / span
+    span = g[inner].mean() - np.percentile(g[inner], 1) + 1.0
+    coarse = m["sharpness"] * span / m["focus"]
+    assert 0 < coarse < span

@@ -9,8 +9,9 @@ agree exactly on at least one band), so the work stays near-linear in the archiv
 Fundus photographs all look alike at low spatial frequencies (a bright disc on black,
 a darker macula), so a perceptual hash alone merges different eyes. Candidates are
 therefore confirmed with a *signature*: a small high-passed thumbnail in which the
-vessel pattern dominates (:func:`image_signature`); two photos are near duplicates
-only when their signatures correlate at ``min_correlation`` or more.
+vessel pattern dominates (``imaging.hashing.image_signature``, computed with the crop);
+two photos are near duplicates only when their signatures correlate at
+``min_correlation`` or more.
 """
 
 from __future__ import annotations
@@ -18,31 +19,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-import cv2
 import numpy as np
 import pandas as pd
 
-SIGNATURE_SIDE = 32
-
-
-def image_signature(img: np.ndarray) -> bytes:
-    """A 32x32 high-pass grey thumbnail (int8 bytes) of a disc crop: vessels, not the disc."""
-    gray = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) if img.ndim == 3 else img
-    small = cv2.resize(gray, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float32)
-    high = small - cv2.GaussianBlur(small, (0, 0), 6)
-    inner = high[16:112, 16:112]  # stay inside the disc, away from its black border
-    thumb = cv2.resize(inner, (SIGNATURE_SIDE, SIGNATURE_SIDE), interpolation=cv2.INTER_AREA)
-    scale = 127.0 / max(1e-6, float(np.abs(thumb).max()))
-    return np.clip(thumb * scale, -127, 127).astype(np.int8).tobytes()
-
-
-def signature_correlation(a: bytes, b: bytes) -> float:
-    """Pearson correlation of two signatures (1 for the same photo re-encoded)."""
-    x = np.frombuffer(a, np.int8).astype(np.float32)
-    y = np.frombuffer(b, np.int8).astype(np.float32)
-    x, y = x - x.mean(), y - y.mean()
-    denom = float(np.sqrt((x * x).sum() * (y * y).sum()))
-    return float((x * y).sum() / denom) if denom > 0 else 0.0
+from revision_pipeline.imaging.hashing import signature_correlation
 
 
 def _bands(value: int, n_bands: int) -> list[int]:
@@ -84,7 +64,7 @@ def duplicate_groups(
         content_hashes: sha256 of each file.
         perceptual_hashes: 64-bit perceptual hash of each image (None when unavailable).
         max_distance: largest Hamming distance that makes two photos candidates.
-        signatures: :func:`image_signature` of each image; when given, a candidate pair
+        signatures: ``imaging.hashing.image_signature`` of each image; when given, a candidate pair
             is a duplicate only if the signatures correlate at ``min_correlation``.
         min_correlation: see ``signatures``.
 

@@ -17,12 +17,9 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from revision_pipeline.curation.dedup import image_signature
 from revision_pipeline.imaging import QualityThresholds, process_image
 
 logger = logging.getLogger(__name__)
@@ -52,10 +49,8 @@ def _process_one(args: tuple[str, str, str, ImageSettings]) -> dict[str, object]
     source, path, cache_dir, settings = args
     stat = os.stat(path)
     result = process_image(Path(path), settings.side, settings.thresholds, settings.jpeg_quality)
-    crop_path, signature = "", None
+    crop_path = ""
     if result.jpeg is not None and result.sha256 is not None:
-        crop_img = cv2.imdecode(np.frombuffer(result.jpeg, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
-        signature = image_signature(crop_img[:, :, ::-1])
         crop = (
             Path(cache_dir) / "crops" / result.sha256[:2] / f"{result.sha256}_{settings.key()}.jpg"
         )
@@ -76,7 +71,7 @@ def _process_one(args: tuple[str, str, str, ImageSettings]) -> dict[str, object]
         "passed": bool(result.passed),
         "reasons": list(result.reasons),
         "crop_path": crop_path,
-        "signature": signature,
+        "signature": result.signature,
         "width": int(width),
         "height": int(height),
     }

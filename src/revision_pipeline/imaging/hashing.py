@@ -1,4 +1,4 @@
-"""Exact and perceptual hashes for finding duplicate photographs.
+"""Exact and perceptual hashes, and the vessel signature, for finding duplicate photographs.
 
 ``perceptual_hash`` is a 64-bit DCT hash (a pHash variant) of the *disc crop*: re-encoding at
 another JPEG quality, resizing or re-cropping the frame leaves it (nearly) unchanged,
@@ -45,6 +45,30 @@ def perceptual_hash(img: np.ndarray) -> int:
     coeffs = cv2.dct(small.astype(np.float32))[band, band].ravel()
     bits = coeffs > np.median(coeffs)
     return int.from_bytes(np.packbits(bits).tobytes(), "big")
+
+
+#: Side of the vessel signature thumbnail (:func:`image_signature`).
+SIGNATURE_SIDE = 32
+
+
+def image_signature(img: np.ndarray) -> bytes:
+    """A 32x32 high-pass grey thumbnail (int8 bytes) of a disc crop: vessels, not the disc."""
+    gray = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY) if img.ndim == 3 else img
+    small = cv2.resize(gray, (128, 128), interpolation=cv2.INTER_AREA).astype(np.float32)
+    high = small - cv2.GaussianBlur(small, (0, 0), 6)
+    inner = high[16:112, 16:112]  # stay inside the disc, away from its black border
+    thumb = cv2.resize(inner, (SIGNATURE_SIDE, SIGNATURE_SIDE), interpolation=cv2.INTER_AREA)
+    scale = 127.0 / max(1e-6, float(np.abs(thumb).max()))
+    return np.clip(thumb * scale, -127, 127).astype(np.int8).tobytes()
+
+
+def signature_correlation(a: bytes, b: bytes) -> float:
+    """Pearson correlation of two signatures (1 for the same photo re-encoded)."""
+    x = np.frombuffer(a, np.int8).astype(np.float32)
+    y = np.frombuffer(b, np.int8).astype(np.float32)
+    x, y = x - x.mean(), y - y.mean()
+    denom = float(np.sqrt((x * x).sum() * (y * y).sum()))
+    return float((x * y).sum() / denom) if denom > 0 else 0.0
 
 
 def hamming(a: int, b: int) -> int:

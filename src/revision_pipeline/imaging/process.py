@@ -10,8 +10,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from revision_pipeline.imaging.fov import Fov, crop_to_fov, crop_with_valid, detect_fov, disc_mask
-from revision_pipeline.imaging.hashing import content_hash, perceptual_hash
+from revision_pipeline.imaging.fov import (
+    Fov,
+    blackout_outside_disc,
+    crop_to_fov,
+    crop_with_valid,
+    detect_fov,
+)
+from revision_pipeline.imaging.hashing import content_hash, image_signature, perceptual_hash
 from revision_pipeline.imaging.io import SUPPORTED_EXTENSIONS, ImageReadError, decode_image
 from revision_pipeline.imaging.quality import ANALYSIS_SIDE, QualityThresholds, assess_quality
 
@@ -30,6 +36,8 @@ class ProcessedImage:
         reasons: Rejection reasons (``unreadable: <why>`` for undecodable files).
         sha256: Hex digest of the file's bytes (``None`` when it could not be read).
         phash: 64-bit perceptual hash of the crop, or ``None``.
+        signature: Vessel signature of the crop (:func:`~.hashing.image_signature`),
+            or ``None``.
         fov: The disc in the *decoded* frame, or ``None``.
         original_size: ``(width, height)`` of the file's frame (before DCT scaling).
         decoded_size: ``(width, height)`` of the decoded (possibly DCT-scaled) frame.
@@ -46,6 +54,7 @@ class ProcessedImage:
     original_size: tuple[int, int] | None
     decoded_size: tuple[int, int] | None = None
     metrics: dict[str, float] = field(default_factory=dict)
+    signature: bytes | None = None
 
 
 def encode_jpeg(img: np.ndarray, quality: int = 90) -> bytes:
@@ -110,20 +119,20 @@ def process_image(
     h, w = img.shape[:2]
     thresholds = _in_decoded_pixels(thresholds or QualityThresholds(), w / max(1, size[0]))
     fov = detect_fov(img)
-    jpeg = phash = None
+    jpeg = phash = signature = None
     if fov is None:
         quality = assess_quality(img, None, thresholds)
     else:
         analysis = crop_with_valid(img, fov, ANALYSIS_SIDE)
         quality = assess_quality(img, fov, thresholds, crop=analysis)
         if side == ANALYSIS_SIDE:
-            crop = analysis[0]
-            crop[~disc_mask(side)] = 0
+            crop = blackout_outside_disc(analysis[0])
         else:
             crop = crop_to_fov(img, fov, side)
         del img, analysis
         jpeg = encode_jpeg(crop, jpeg_quality)
-        phash = perceptual_hash(crop)
+        gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+        phash, signature = perceptual_hash(gray), image_signature(gray)
     return ProcessedImage(
         jpeg,
         quality.score,
@@ -135,4 +144,5 @@ def process_image(
         size,
         (w, h),
         quality.metrics,
+        signature,
     )
