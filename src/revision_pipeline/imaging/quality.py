@@ -129,21 +129,25 @@ class _Masks:
     frame, so that case is computed once (:func:`_full_masks`)."""
 
     m8: np.ndarray  # metrics region (the disc less a 6% rim), uint8 0/1
+    m255: np.ndarray  # the same as 0/255, for cv2.bitwise_and
     n: int  # its pixel count
     inner8: np.ndarray  # the disc less a 12% rim, where detail is measured, uint8 0/1
-    m: np.ndarray  # metrics region, float32
-    den1: np.ndarray  # its Gaussian blur (sigma 1), floored: normalised convolution
-    ms: np.ndarray  # metrics region at a quarter of the side (area-averaged)
+    n_inner: int
+    den1: np.ndarray | None  # blur (sigma 1) of the region, floored; None where it is 1 on inner
+    ms: np.ndarray  # metrics region at a quarter of the side (area-averaged), floored
     ms_full: np.ndarray  # quarter-side cells wholly inside the region, float32
     den4: np.ndarray  # blur of ms_full (sigma 0.9), floored
     den16: np.ndarray  # blur of ms_full (sigma 4), floored
-    inner_s: np.ndarray  # inner region at a quarter of the side, bool
+    inner_s8: np.ndarray  # inner region at a quarter of the side, uint8 0/1
+    n_inner_s: int
     grid_m: np.ndarray  # metrics region averaged on the illumination grid
     grid_ok: np.ndarray  # grid cells mostly inside the region
 
 
 #: Side of the illumination grid.
 _GRID = 16
+#: The kernel ``cv2.GaussianBlur(x, (0, 0), 1.0)`` uses for float images (9 taps).
+_KERNEL_1 = cv2.getGaussianKernel(9, 1.0, cv2.CV_32F)
 
 
 def _build_masks(valid: np.ndarray) -> _Masks:
@@ -156,20 +160,25 @@ def _build_masks(valid: np.ndarray) -> _Masks:
         inner = mask
     q = side // 4
     m = mask.astype(np.float32)
+    den1 = np.maximum(cv2.GaussianBlur(m, (0, 0), 1.0), 1e-3)
     ms = cv2.resize(m, (q, q), interpolation=cv2.INTER_AREA)
     ms_full = (ms > 0.99).astype(np.float32)
+    inner_s = cv2.resize(inner.astype(np.uint8), (q, q), interpolation=cv2.INTER_NEAREST)
     grid_m = cv2.resize(m, (_GRID, _GRID), interpolation=cv2.INTER_AREA)
     masks = _Masks(
         m8=mask.astype(np.uint8),
+        m255=mask.astype(np.uint8) * 255,
         n=max(1, int(np.count_nonzero(mask))),
         inner8=inner.astype(np.uint8),
-        m=m,
-        den1=np.maximum(cv2.GaussianBlur(m, (0, 0), 1.0), 1e-3),
+        n_inner=int(np.count_nonzero(inner)),
+        # away from the region's edge the normaliser is 1: no division needed
+        den1=None if np.all(np.abs(den1[inner] - 1.0) < 1e-6) else den1,
         ms=np.maximum(ms, 1e-3),
         ms_full=ms_full,
         den4=np.maximum(cv2.GaussianBlur(ms_full, (0, 0), 0.9), 1e-3),
         den16=np.maximum(cv2.GaussianBlur(ms_full, (0, 0), 4.0), 1e-3),
-        inner_s=cv2.resize(inner.astype(np.uint8), (q, q), interpolation=cv2.INTER_NEAREST) > 0,
+        inner_s8=inner_s,
+        n_inner_s=int(np.count_nonzero(inner_s)),
         grid_m=grid_m,
         grid_ok=grid_m > 0.5,
     )
@@ -188,25 +197,34 @@ def _masks(valid: np.ndarray) -> _Masks:
     return _full_masks(valid.shape[0]) if valid.all() else _build_masks(valid)
 
 
-def _focus_metrics(g: np.ndarray, k: _Masks) -> tuple[float, float]:
+def _focus_metrics(g8: np.ndarray, k: _Masks) -> tuple[float, float]:
     """Fine (DoG 1..4 px) and coarse (DoG 4..16 px) detail energy of the green channel.
 
     Blurs are normalised convolutions (blur of the masked image over blur of the mask),
     so the black surround does not leak in. The coarse scales are computed at a quarter
-    of the resolution (4x fewer pixels per axis) for speed.
+    of the resolution (4x fewer pixels per axis) for speed. Full-resolution work stays
+    in ``uint8`` where it can (masking, the area average, whose rounding is below half a
+    grey level), since on memory-bound machines each float pass over the crop costs
+    about as much as the arithmetic.
     """
-    side = g.shape[0]
+    side = g8.shape[0]
     q = side // 4
-    gm = g * k.m
-    g1 = cv2.GaussianBlur(gm, (0, 0), 1.0) / k.den1
-    xs = cv2.resize(gm, (q, q), interpolation=cv2.INTER_AREA) / k.ms * k.ms_full
+    gm = cv2.bitwise_and(g8, k.m255)
+    g1 = cv2.sepFilter2D(gm, cv2.CV_32F, _KERNEL_1, _KERNEL_1)
+    if k.den1 is not None:
+        g1 /= k.den1
+    gs = cv2.resize(gm, (q, q), interpolation=cv2.INTER_AREA).astype(np.float32)
+    xs = gs / k.ms * k.ms_full
     g4s = cv2.GaussianBlur(xs, (0, 0), 0.9) / k.den4
     g16s = cv2.GaussianBlur(xs, (0, 0), 4.0) / k.den16
-    d = (g4s - g16s)[k.inner_s]
-    coarse = float(np.sqrt(np.mean(d * d))) if d.size else 0.0
-    fine_d = g1 - cv2.resize(g4s, (side, side), interpolation=cv2.INTER_LINEAR)
-    fine = float(np.sqrt(cv2.mean(fine_d * fine_d, k.inner8)[0]))
-    return fine, coarse
+    coarse = (
+        cv2.norm(g4s, g16s, cv2.NORM_L2, mask=k.inner_s8) / np.sqrt(k.n_inner_s)
+        if k.n_inner_s
+        else 0.0
+    )
+    g4 = cv2.resize(g4s, (side, side), interpolation=cv2.INTER_LINEAR)
+    fine = cv2.norm(g1, g4, cv2.NORM_L2, mask=k.inner8) / np.sqrt(max(k.n_inner, 1))
+    return float(fine), float(coarse)
 
 
 #: Centres of the illumination grid's cells, in -1..1.
@@ -224,7 +242,8 @@ def _illumination_metrics(bright: np.ndarray, k: _Masks) -> dict[str, float]:
     ok = k.grid_ok
     if not ok.any():
         return {"illumination_ratio": 0.0, "occluded_fraction": 1.0}
-    vs = cv2.resize(bright.astype(np.float32) * k.m, (_GRID, _GRID), interpolation=cv2.INTER_AREA)
+    masked = cv2.bitwise_and(bright, k.m255)
+    vs = cv2.resize(masked, (_GRID, _GRID), interpolation=cv2.INTER_AREA).astype(np.float32)
     cells = vs[ok] / k.grid_m[ok]
     med = float(np.median(cells))
     occluded = float((cells < 0.4 * med).mean()) if med > 0 else 1.0
@@ -275,7 +294,7 @@ def measure_crop(crop: np.ndarray, valid: np.ndarray, fov: Fov) -> dict[str, flo
     g_inner_mean = float(h_inner @ _LEVELS) / max(n_inner, 1.0)
     g_inner_p1 = percentiles_from_hist(h_inner, (1,))[0] if n_inner else 0.0
     span = g_inner_mean - g_inner_p1 + 1.0
-    fine, coarse = _focus_metrics(g8.astype(np.float32), k)
+    fine, coarse = _focus_metrics(g8, k)
     metrics = {
         "fov_diameter_px": float(fov.diameter),
         "fov_fraction": float(fov.diameter / min(h, w)),
