@@ -13,6 +13,7 @@ from PIL import Image
 
 import revision_pipeline.curation.images as images_module
 from revision_pipeline.curation.images import RESULT_COLUMNS, ImageSettings, process_images
+from revision_pipeline.imaging import QualityThresholds
 
 SETTINGS = ImageSettings(side=256)
 
@@ -113,6 +114,29 @@ def test_a_deleted_crop_or_new_settings_invalidate_the_cache(
     assert len(count_decodes) == len(sources)
     with Image.open(bigger.loc[0, "crop_path"]) as img:
         assert img.size == (320, 320)
+
+
+def test_new_thresholds_are_applied_to_cached_metrics_without_decoding(
+    archive, tmp_path, count_decodes
+) -> None:
+    root, sources = archive
+    cache = tmp_path / "cache"
+    first = _run(root, sources, cache).set_index("source")
+    good = [s for s in sources if "broken" not in s]
+    assert first.loc[good, "passed"].all()
+    count_decodes.clear()
+    strict = ImageSettings(side=256, thresholds=QualityThresholds(min_fov_fraction=1.5))
+    second = _run(root, sources, cache, strict).set_index("source")
+    assert count_decodes == []  # judged again from the stored metrics
+    assert not second.loc[good, "passed"].any()
+    assert all("small_field" in r for r in second.loc[good, "reasons"])
+    assert (second.loc[good, "quality_score"] < 0.5).all()
+    assert list(second.loc["H1/images/broken_OD.jpg", "reasons"]) == list(
+        first.loc["H1/images/broken_OD.jpg", "reasons"]
+    )  # an unreadable file stays unreadable
+    # the verdict equals a fresh run's under the same thresholds
+    fresh = _run(root, sources, tmp_path / "fresh", strict).set_index("source")
+    pd.testing.assert_series_equal(fresh["quality_score"], second["quality_score"])
 
 
 def test_parallel_workers_give_the_same_result(archive, tmp_path) -> None:

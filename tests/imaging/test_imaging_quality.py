@@ -10,10 +10,12 @@ from imaging_helpers import camera_frame
 from revision_pipeline.imaging.fov import crop_with_valid, detect_fov, disc_mask
 from revision_pipeline.imaging.quality import (
     ANALYSIS_SIDE,
+    CHECKS,
     REASONS,
     QualityThresholds,
     assess_quality,
     measure_crop,
+    thresholds_for,
 )
 
 
@@ -155,3 +157,13 @@ def test_histogram_metrics_match_direct_numpy(small_retina: np.ndarray, cut: int
     span = g[inner].mean() - np.percentile(g[inner], 1) + 1.0
     coarse = m["sharpness"] * span / m["focus"]
     assert 0 < coarse < span
+
+
+def test_every_check_names_a_known_reason_metric_and_threshold(retina: np.ndarray) -> None:
+    fields = set(QualityThresholds.__dataclass_fields__)
+    metrics = set(_judge(retina).metrics)
+    for reason, metric, limit, _higher in CHECKS:
+        assert reason in REASONS and metric in metrics and limit in fields
+    assert {limit for *_rest, limit, _h in CHECKS} == fields  # no threshold left unused
+    assert thresholds_for("blurred") == ("min_focus", "min_sharpness")
+    assert thresholds_for("no_fov") == ()

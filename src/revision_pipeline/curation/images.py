@@ -2,8 +2,10 @@
 
 Each worker decodes one file (DCT-scaled), judges its quality, writes the disc crop to
 a content-addressed cache folder and returns only small metadata, so memory stays flat
-however large the archive. A rerun on an unchanged archive (same path, size, mtime and
-settings) reuses the cached result instead of decoding again.
+however large the archive. A rerun on an unchanged archive (same path, size, mtime,
+crop side and JPEG quality) reuses the cached result instead of decoding again; new
+quality thresholds are applied to the cached metrics, so recalibrating them for a site
+costs no decoding.
 """
 
 from __future__ import annotations
@@ -14,34 +16,36 @@ import logging
 import os
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 from tqdm.auto import tqdm
 
 from revision_pipeline.imaging import QualityThresholds, process_image
+from revision_pipeline.imaging.quality import judge
 
 logger = logging.getLogger(__name__)
 
 #: Columns of the metadata table returned by :func:`process_images`.
 RESULT_COLUMNS: tuple[str, ...] = (
     "source", "size_bytes", "mtime_ns", "sha256", "phash", "quality_score", "passed",
-    "reasons", "crop_path", "signature", "width", "height",
+    "reasons", "crop_path", "signature", "width", "height", "metrics",
 )  # fmt: skip
 
 
 @dataclass(frozen=True)
 class ImageSettings:
-    """What determines a crop; part of the cache key."""
+    """How photos are cropped (the cache key) and judged (not in the key: cached
+    metrics are judged again, so changing a threshold does not decode anything)."""
 
     side: int = 512
     jpeg_quality: int = 90
     thresholds: QualityThresholds = field(default_factory=QualityThresholds)
 
     def key(self) -> str:
-        """A short stable hash of the settings."""
-        blob = json.dumps(asdict(self), sort_keys=True, default=str).encode()
+        """A short stable hash of what determines a crop (side and JPEG quality)."""
+        blob = json.dumps({"side": self.side, "jpeg_quality": self.jpeg_quality}).encode()
         return hashlib.blake2b(blob, digest_size=6).hexdigest()
 
 
@@ -74,6 +78,8 @@ def _process_one(args: tuple[str, str, str, ImageSettings]) -> dict[str, object]
         "signature": result.signature,
         "width": int(width),
         "height": int(height),
+        # empty for a file that could not be read: its verdict does not depend on thresholds
+        "metrics": json.dumps(result.metrics) if result.metrics else "",
     }
 
 
@@ -89,11 +95,20 @@ def _load_index(cache_dir: Path, settings: ImageSettings) -> pd.DataFrame:
     return pd.read_parquet(index)
 
 
+def _judged_again(row: dict[str, object], thresholds: QualityThresholds) -> dict[str, object]:
+    """A cached row with its verdict recomputed from its stored metrics."""
+    if not row.get("metrics"):
+        return row
+    verdict = judge(json.loads(str(row["metrics"])), thresholds)
+    return {**row, "quality_score": verdict.score, "passed": verdict.passed,
+            "reasons": list(verdict.reasons)}  # fmt: skip
+
+
 def _reusable(
     cached: pd.DataFrame, root: Path, sources: Sequence[str]
 ) -> dict[str, dict[str, object]]:
     """Cached rows whose file is unchanged (same size and mtime) and whose crop still exists."""
-    if cached.empty:
+    if cached.empty or "metrics" not in cached.columns:
         return {}
     by_source = cached.set_index("source")
     reuse: dict[str, dict[str, object]] = {}
@@ -136,7 +151,7 @@ def process_images(
     reused = _reusable(_load_index(cache_dir, settings), root, sources)
     todo = [s for s in sources if s not in reused]
     logger.info("Images: %d to process, %d reused from the cache", len(todo), len(reused))
-    rows = list(reused.values())
+    rows = [_judged_again(row, settings.thresholds) for row in reused.values()]
     rows.extend(_run(todo, root, cache_dir, settings, workers, progress))
     frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
     order = {s: i for i, s in enumerate(sources)}

@@ -4,7 +4,7 @@ quality, crop, encode and hash. Returns only small values (no big arrays are kep
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -19,7 +19,13 @@ from revision_pipeline.imaging.fov import (
 )
 from revision_pipeline.imaging.hashing import content_hash, image_signature, perceptual_hash
 from revision_pipeline.imaging.io import SUPPORTED_EXTENSIONS, ImageReadError, decode_image
-from revision_pipeline.imaging.quality import ANALYSIS_SIDE, QualityThresholds, assess_quality
+from revision_pipeline.imaging.quality import (
+    ANALYSIS_SIDE,
+    QualityThresholds,
+    judge,
+    measure_crop,
+    no_fov_metrics,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +47,8 @@ class ProcessedImage:
         fov: The disc in the *decoded* frame, or ``None``.
         original_size: ``(width, height)`` of the file's frame (before DCT scaling).
         decoded_size: ``(width, height)`` of the decoded (possibly DCT-scaled) frame.
-        metrics: Quality metrics.
+        metrics: Quality metrics (the disc's diameter in the file's own pixels); judge
+            them again under other thresholds with :func:`~.quality.judge`.
     """
 
     jpeg: bytes | None
@@ -65,14 +72,6 @@ def encode_jpeg(img: np.ndarray, quality: int = 90) -> bytes:
     if not ok:
         raise ValueError("JPEG encoding failed")
     return buf.tobytes()
-
-
-def _in_decoded_pixels(thresholds: QualityThresholds, scale: float) -> QualityThresholds:
-    """Thresholds for a frame decoded at ``scale`` (DCT scaling), so that the verdict on
-    the disc's size is about the photograph, not about the crop side requested."""
-    if scale >= 1:
-        return thresholds
-    return replace(thresholds, min_fov_diameter_px=thresholds.min_fov_diameter_px * scale)
 
 
 def process_image(
@@ -117,14 +116,15 @@ def process_image(
             None, 0.0, False, [f"unreadable: {exc.reason}"], sha, None, None, None
         )
     h, w = img.shape[:2]
-    thresholds = _in_decoded_pixels(thresholds or QualityThresholds(), w / max(1, size[0]))
     fov = detect_fov(img)
     jpeg = phash = signature = None
     if fov is None:
-        quality = assess_quality(img, None, thresholds)
+        metrics = no_fov_metrics(img)
     else:
         analysis = crop_with_valid(img, fov, ANALYSIS_SIDE)
-        quality = assess_quality(img, fov, thresholds, crop=analysis)
+        metrics = measure_crop(analysis[0], analysis[1], fov)
+        # the disc's size is judged in the photo's own pixels, not the decoded frame's
+        metrics["fov_diameter_px"] *= size[0] / max(1, w)
         if side == ANALYSIS_SIDE:
             crop = blackout_outside_disc(analysis[0])
         else:
@@ -133,6 +133,7 @@ def process_image(
         jpeg = encode_jpeg(crop, jpeg_quality)
         gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
         phash, signature = perceptual_hash(gray), image_signature(gray)
+    quality = judge(metrics, thresholds)
     return ProcessedImage(
         jpeg,
         quality.score,

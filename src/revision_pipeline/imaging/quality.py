@@ -43,6 +43,31 @@ REASONS: tuple[str, ...] = (
 )
 
 
+#: Every limit a photo must respect: (reason, metric, threshold field, higher is better).
+#: ``no_fundus`` is not applied to a bleached photo (judged ``overexposed`` instead).
+CHECKS: tuple[tuple[str, str, str, bool], ...] = (
+    ("no_fundus", "redness", "min_redness", True),
+    ("small_field", "fov_diameter_px", "min_fov_diameter_px", True),
+    ("small_field", "fov_fraction", "min_fov_fraction", True),
+    ("partial_field", "coverage", "min_coverage", True),
+    ("underexposed", "brightness", "min_brightness", True),
+    ("underexposed", "dark_fraction", "max_dark_fraction", False),
+    ("overexposed", "luminance", "max_luminance", False),
+    ("overexposed", "clipped_fraction", "max_clipped_fraction", False),
+    ("low_contrast", "contrast", "min_contrast", True),
+    ("blurred", "focus", "min_focus", True),
+    ("blurred", "sharpness", "min_sharpness", True),
+    ("uneven_illumination", "illumination_ratio", "min_illumination_ratio", True),
+    ("occluded", "occluded_fraction", "max_occluded_fraction", False),
+)
+
+
+def thresholds_for(reason: str) -> tuple[str, ...]:
+    """The :class:`QualityThresholds` fields behind a rejection reason (empty for
+    ``no_fov``, which the disc detector decides)."""
+    return tuple(limit for r, _metric, limit, _higher in CHECKS if r == reason)
+
+
 @dataclass(frozen=True)
 class QualityThresholds:
     """Limits a photograph must respect to be kept. Defaults are calibrated on real and
@@ -312,52 +337,35 @@ def measure_crop(crop: np.ndarray, valid: np.ndarray, fov: Fov) -> dict[str, flo
     return metrics
 
 
-def assess_quality(
-    img: np.ndarray,
-    fov: Fov | None,
-    thresholds: QualityThresholds | None = None,
-    crop: tuple[np.ndarray, np.ndarray] | None = None,
-) -> QualityResult:
-    """Decide whether a fundus photograph is good enough to keep, and why not.
+def no_fov_metrics(img: np.ndarray) -> dict[str, float]:
+    """What is measured of a photo in which no disc was found: its brightness, and the
+    bright level (99th percentile) that tells a dark frame from some other picture."""
+    v = max_channel(img) if img.ndim == 3 else img
+    small = cv2.resize(v, (64, 64), interpolation=cv2.INTER_AREA)
+    return {"brightness": float(small.mean()), "peak": float(np.percentile(small, 99))}
 
-    Args:
-        img: RGB ``uint8`` image.
-        fov: Its field of view from :func:`~revision_pipeline.imaging.fov.detect_fov`.
-        thresholds: Limits; defaults when ``None``.
-        crop: Optional ``crop_with_valid(img, fov, ANALYSIS_SIDE)`` already computed by
-            the caller (saves one resize).
 
-    Returns:
-        Score, pass/fail, named reasons (see :data:`REASONS`) and the metrics.
+def judge(metrics: dict[str, float], thresholds: QualityThresholds | None = None) -> QualityResult:
+    """The verdict on measured metrics (from :func:`measure` or :func:`no_fov_metrics`).
+
+    Kept apart from measuring so that stored metrics can be judged again under other
+    thresholds without decoding the photo. ``fov_diameter_px`` must be in the original
+    photo's pixels.
     """
     t = thresholds or QualityThresholds()
-    if fov is None:
-        v = max_channel(img) if img.ndim == 3 else img
-        small = cv2.resize(v, (64, 64), interpolation=cv2.INTER_AREA)
-        peak = float(np.percentile(small, 99))
-        reasons = ["no_fov", "underexposed" if peak < t.min_brightness / 2 else "no_fundus"]
-        return QualityResult(0.0, False, reasons, {"brightness": float(small.mean())})
-    m = measure(img, fov) if crop is None else measure_crop(crop[0], crop[1], fov)
-    checks: list[tuple[str, float, float, bool]] = [
-        ("small_field", m["fov_diameter_px"], t.min_fov_diameter_px, True),
-        ("small_field", m["fov_fraction"], t.min_fov_fraction, True),
-        ("partial_field", m["coverage"], t.min_coverage, True),
-        ("underexposed", m["brightness"], t.min_brightness, True),
-        ("underexposed", m["dark_fraction"], t.max_dark_fraction, False),
-        ("overexposed", m["luminance"], t.max_luminance, False),
-        ("overexposed", m["clipped_fraction"], t.max_clipped_fraction, False),
-        ("low_contrast", m["contrast"], t.min_contrast, True),
-        ("blurred", m["focus"], t.min_focus, True),
-        ("blurred", m["sharpness"], t.min_sharpness, True),
-        ("uneven_illumination", m["illumination_ratio"], t.min_illumination_ratio, True),
-        ("occluded", m["occluded_fraction"], t.max_occluded_fraction, False),
-    ]
+    m = metrics
+    if "fov_diameter_px" not in m:  # no disc was found
+        dark = m.get("peak", 0.0) < t.min_brightness / 2
+        reasons = ["no_fov", "underexposed" if dark else "no_fundus"]
+        return QualityResult(0.0, False, reasons, dict(m))
     reasons: list[str] = []
     subs: list[float] = []
-    if m["luminance"] <= t.max_luminance:
-        # a fundus is red-orange; a bleached one is judged as overexposed instead
-        checks.insert(0, ("no_fundus", m["redness"], t.min_redness, True))
-    for reason, value, thr, higher in checks:
+    # a fundus is red-orange; a bleached one is judged as overexposed instead
+    bleached = m["luminance"] > t.max_luminance
+    for reason, metric, limit, higher in CHECKS:
+        if bleached and reason == "no_fundus":
+            continue
+        value, thr = m[metric], getattr(t, limit)
         s = _sub_score(value, thr, higher)
         failed = value < thr if higher else value > thr
         if failed:
@@ -369,4 +377,30 @@ def assess_quality(
     if not reasons:
         score = max(score, 0.5)
     reasons.sort(key=REASONS.index)
-    return QualityResult(score, not reasons, reasons, m)
+    return QualityResult(score, not reasons, reasons, dict(m))
+
+
+def assess_quality(
+    img: np.ndarray,
+    fov: Fov | None,
+    thresholds: QualityThresholds | None = None,
+    crop: tuple[np.ndarray, np.ndarray] | None = None,
+) -> QualityResult:
+    """Decide whether a fundus photograph is good enough to keep, and why not.
+
+    Args:
+        img: RGB ``uint8`` image, at its original size (the disc's size in pixels is
+            judged; :func:`~revision_pipeline.imaging.process_image` handles photos
+            decoded at a reduced scale).
+        fov: Its field of view from :func:`~revision_pipeline.imaging.fov.detect_fov`.
+        thresholds: Limits; defaults when ``None``.
+        crop: Optional ``crop_with_valid(img, fov, ANALYSIS_SIDE)`` already computed by
+            the caller (saves one resize).
+
+    Returns:
+        Score, pass/fail, named reasons (see :data:`REASONS`) and the metrics.
+    """
+    if fov is None:
+        return judge(no_fov_metrics(img), thresholds)
+    m = measure(img, fov) if crop is None else measure_crop(crop[0], crop[1], fov)
+    return judge(m, thresholds)
