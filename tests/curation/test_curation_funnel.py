@@ -5,7 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from revision_pipeline.curation.funnel import STAGES, build_funnel, check_funnel, reason_family
+from revision_pipeline.curation.funnel import (
+    STAGES,
+    build_funnel,
+    check_funnel,
+    quality_alerts,
+    reason_family,
+)
 
 
 def _found(counts: dict[tuple[str, str], int]) -> pd.DataFrame:
@@ -90,3 +96,20 @@ def test_empty_inputs_give_an_empty_funnel_with_its_columns() -> None:
         "kept",
         "rejected",
     ]
+
+
+def test_quality_alerts_name_the_site_reason_and_parameters() -> None:
+    rows = [("PADDED", f"PADDED/images/{i}_OD.jpg", "quality", "quality: small_field")
+            for i in range(30)]  # fmt: skip
+    rows += [("PADDED", "PADDED/images/x_OS.jpg", "quality", "quality: small_field; blurred")]
+    rows += [("MIXED", f"MIXED/images/{i}_OD.jpg", "quality", f"quality: {r}")
+             for i, r in enumerate(["blurred"] * 9 + ["underexposed"] * 9)]  # fmt: skip
+    rows += [("TINY", f"TINY/images/{i}_OD.jpg", "quality", "quality: blurred") for i in range(5)]
+    rows += [("PADDED", "PADDED/images/y_OD.jpg", "read", "unreadable: truncated")]
+    rejects = pd.DataFrame(rows, columns=["institution_id", "source", "stage", "reason"])
+    alerts = quality_alerts(rejects, {"PADDED": 40, "MIXED": 30, "TINY": 5})
+    assert len(alerts) == 1  # MIXED: no single reason above half; TINY: too few photos
+    assert alerts[0].startswith("PADDED: 31 of 40 photos (78%) rejected as small_field")
+    assert "curate.quality.min_fov_fraction" in alerts[0]
+    assert "curate.quality.min_fov_diameter_px" in alerts[0]
+    assert quality_alerts(rejects, {"PADDED": 40}, max_share=0.8) == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from revision_pipeline.imaging.quality import thresholds_for
+
 #: Stages in the order items pass them.
 STAGES: tuple[str, ...] = ("ingest", "read", "quality", "dedup", "pairing")
 
@@ -65,3 +67,47 @@ def check_funnel(funnel: pd.DataFrame, kept: pd.DataFrame) -> None:
             raise AssertionError(
                 f"institution {inst}: {found} images found but {n_kept} kept + {rejected} rejected"
             )
+
+
+def quality_alerts(
+    rejects: pd.DataFrame,
+    images_found: dict[str, int],
+    max_share: float = 0.5,
+    min_photos: int = 20,
+) -> list[str]:
+    """Warnings for institutions where one quality reason rejects most photos.
+
+    A camera or an export the thresholds were not calibrated on (black padding around
+    the disc, a dim camera, a soft lens) shows up as one reason rejecting most of a
+    site's photos; each warning names the site, the reason and the parameters to check.
+
+    Args:
+        rejects: The rejects table (``institution_id, stage, reason``); quality rejects
+            read ``quality: <reason>; <reason>``.
+        images_found: Photos found per institution.
+        max_share: Warn above this share of a site's photos.
+        min_photos: Ignore sites with fewer photos.
+
+    Returns:
+        One message per (institution, reason), in institution order.
+    """
+    quality = rejects[rejects["stage"] == "quality"]
+    alerts = []
+    for inst, rows in quality.groupby("institution_id", sort=True):
+        found = images_found.get(str(inst), 0)
+        if found < min_photos:
+            continue
+        counts: dict[str, int] = {}
+        for reason in rows["reason"]:
+            for name in reason.split(":", 1)[-1].split(";"):
+                counts[name.strip()] = counts.get(name.strip(), 0) + 1
+        for name, n in sorted(counts.items()):
+            if n / found > max_share:
+                keys = ", ".join(f"curate.quality.{k}" for k in thresholds_for(name))
+                hint = f"; check {keys} (conf/base/parameters_curate.yml)" if keys else ""
+                alerts.append(
+                    f"{inst}: {n} of {found} photos ({n / found:.0%}) rejected as {name}, "
+                    f"more than {max_share:.0%}: its camera or export may differ from what "
+                    f"the thresholds expect{hint}"
+                )
+    return alerts

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from revision_pipeline.archive import Dialect, iter_institutions
 from revision_pipeline.curation.dedup import choose_keepers, duplicate_groups
-from revision_pipeline.curation.funnel import build_funnel, check_funnel
+from revision_pipeline.curation.funnel import build_funnel, check_funnel, quality_alerts
 from revision_pipeline.curation.images import ImageSettings, phash_to_uint, process_images
 from revision_pipeline.curation.records import (
     chunked,
@@ -235,7 +235,12 @@ def account_for_items(
     found = inventory.loc[inventory.index.repeat(inventory["n"]), ["institution_id", "kind"]]
     funnel = build_funnel(found, rejects, pair_index)
     check_funnel(funnel, pair_index)
+    photos = inventory[inventory["kind"] == "image"].groupby("institution_id")["n"].sum()
+    alerts = quality_alerts(rejects, {str(k): int(v) for k, v in photos.items()})
+    for alert in alerts:
+        logger.warning(alert)
     metrics = _metrics(inventory, rejects, pair_index)
+    metrics["quality_alerts"] = {"value": float(len(alerts)), "step": 0}
     return rejects[list(REJECT_COLUMNS)].astype(str), funnel, metrics
 
 
