@@ -3,9 +3,9 @@
 Everything here is written by hand: reports in a clinician's own phrasing (not the
 generator's templates), real fundus photos (``skimage.data.retina``) at other camera
 sizes and formats, and the quirks of real exports (UTF-8 with BOM, GB18030, columns in
-another order plus unknown ones, exam ids with ``-`` and ``_``, every eye token, a
-``_<seq>`` suffix, burned-in overlay text, a blurred photo, a copy of a photo sent again
-by another institution). Curate must treat it as it treats the demo archive.
+another order plus unknown ones, exam ids with ``-``, ``_`` and leading zeros, a report
+written over two lines, every eye token, a ``_<seq>`` suffix, burned-in overlay text, a
+blurred photo, a copy of a photo sent again by another institution). Curate must treat it as it treats the demo archive.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ NORTH_EXAMS = [
     ),
     (
         {
-            "exam_id": "B9",
+            "exam_id": "000917",
             "patient_id": "MRN-60004",
             "patient_name": "Zhang Wei",
             "id_number": "",
@@ -84,8 +84,8 @@ NORTH_EXAMS = [
             "doctor": "",
         },
         {
-            "B9_右.jpg": (4, "large", "OD", ["pathologic_myopia"]),
-            "B9_左.jpg": (5, "large", "OS", ["pathologic_myopia"]),
+            "000917_右.jpg": (4, "large", "OD", ["pathologic_myopia"]),
+            "000917_左.jpg": (5, "large", "OS", ["pathologic_myopia"]),
         },
     ),
 ]
@@ -116,7 +116,7 @@ SOUTH_EXAMS = [
             "sex": "男",
             "age": "58",
             "exam_date": "2022.12.01",
-            "report": "左眼：动脉变细，动静脉交叉压迫征，高血压性视网膜病变。右眼：眼底正常。",
+            "report": "左眼：动脉变细，动静脉交叉压迫征，高血压性视网膜病变。\n右眼：眼底正常。",
         },
         {
             "S-2_RE.bmp": (8, "square", "OD", ["normal"]),
@@ -248,7 +248,7 @@ def test_foreign_archive_is_curated_like_the_demo(foreign_archive: Path, run_ked
     assert "blurred" in reason[f"{SOUTH}/images/S-3_RE.jpg"]
     assert f"{NORTH}/images/2023-0001_od.jpg" in reason[f"{SOUTH}/images/S-3_LE.jpg"]
     # both eyes of an exam share its pseudonyms; five patients, nobody in two splits
-    for od, os_ in (("2023-0001_od.jpg", "2023-0001_OS.JPG"), ("B9_右.jpg", "B9_左.jpg")):
+    for od, os_ in (("2023-0001_od.jpg", "2023-0001_OS.JPG"), ("000917_右.jpg", "000917_左.jpg")):
         a, b = by_source.loc[f"{NORTH}/images/{od}"], by_source.loc[f"{NORTH}/images/{os_}"]
         assert (a["patient_pid"], a["exam_pid"]) == (b["patient_pid"], b["exam_pid"])
     assert pairs["patient_pid"].nunique() == 5
