@@ -15,6 +15,7 @@ from revision_pipeline.archive.config import CANONICAL_DIALECT, Dialect
 from revision_pipeline.archive.reports import (
     REJECT_COLUMNS,
     REPORT_COLUMNS,
+    csv_delimiter,
     read_reports,
     reason_code,
 )
@@ -69,6 +70,29 @@ def test_bom_whitespace_headers_any_case_and_extra_columns(archive: Path) -> Non
     row = table.reports.iloc[0]
     assert (row["exam_id"], row["report"], row["exam_date"]) == ("E1", "正常", dt.date(2023, 3, 5))
     assert row["patient_name"] == ""  # absent optional columns are empty
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ";", "|"])
+def test_other_field_separators_are_detected(archive: Path, delimiter: str) -> None:
+    """Exports from other tools and locales: tab-, semicolon- or bar-separated reports.csv,
+    with commas inside the report text left alone."""
+    header = CANONICAL_HEADER.strip().split(",")
+    rows = [
+        ["E1", "P1", "张三", "", "男", "60", "2023-03-05", "右眼：杯盘比0.6, 左眼正常"],
+        ["E2", "P2", "李四", "", "女", "", "2023-03-06", "双眼未见异常"],
+    ]
+    text = "".join(delimiter.join(r) + "\n" for r in [header, *rows])
+    write(archive / "H1" / "reports.csv", text)
+    table = read_reports(archive, "H1", CANONICAL_DIALECT)
+    assert table.rejects.empty and table.n_rows == 2
+    assert table.reports["exam_id"].tolist() == ["E1", "E2"]
+    assert table.reports.iloc[0]["report"] == "右眼：杯盘比0.6, 左眼正常"
+
+
+def test_comma_stays_the_separator_of_a_canonical_file() -> None:
+    assert csv_delimiter(CANONICAL_HEADER + 'E1,P1,x,,,,2023-01-01,"a; b | c"\n') == ","
+    assert csv_delimiter("exam_id\nE1\n") == ","  # one column: nothing to detect
+    assert csv_delimiter("") == ","
 
 
 def test_gbk_chinese_headers_mapped(archive: Path) -> None:

@@ -5,7 +5,8 @@ generator's templates), real fundus photos (``skimage.data.retina``) at other ca
 sizes and formats, and the quirks of real exports (UTF-8 with BOM, GB18030, columns in
 another order plus unknown ones, exam ids with ``-``, ``_`` and leading zeros, a report
 written over two lines, every eye token, a ``_<seq>`` suffix, burned-in overlay text, a
-blurred photo, a copy of a photo sent again by another institution). Curate must treat it as it treats the demo archive.
+blurred photo, a copy of a photo sent again by another institution). Curate must treat
+it as it treats the demo archive.
 """
 
 from __future__ import annotations

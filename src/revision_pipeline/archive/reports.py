@@ -108,8 +108,30 @@ def _decode(path: Path, rel: str, encoding: str) -> str:
     return decode_text(data, encoding, rel)
 
 
+#: Field separators other than the comma that exports from other tools and locales use.
+_OTHER_DELIMITERS: tuple[str, ...] = ("\t", ";", "|")
+
+
+def csv_delimiter(text: str) -> str:
+    """The field separator of a CSV export, read off its header row.
+
+    The comma, unless the header splits into more fields on a tab, ``;`` or ``|`` (Excel
+    in many locales writes ``;``; some systems export tab-separated ``.csv`` files).
+    """
+    first = next(iter(text.splitlines()), "")
+    count = {d: len(next(csv.reader([first], delimiter=d))) for d in (",", *_OTHER_DELIMITERS)}
+    best = ","
+    for delimiter in _OTHER_DELIMITERS:
+        if count[delimiter] > count[best]:
+            best = delimiter
+    return best
+
+
 def _read_csv(text: str, rel: str) -> tuple[list[str], list[Record], list[tuple[str, str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    delimiter = csv_delimiter(text)
+    if delimiter != ",":
+        logger.info("%s: fields separated by %r, not commas", rel, delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [normalise_header(h) for h in next(reader)]
     except StopIteration as exc:
