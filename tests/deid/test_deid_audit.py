@@ -67,6 +67,24 @@ def test_identifier_glued_to_digits_is_not_a_hit(tmp_path):
     assert [(h.kind, h.count) for h in hits] == [("identifier", 1)]
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gbk"])
+def test_short_name_inside_clinical_words_is_not_a_hit(tmp_path, encoding: str) -> None:
+    """张明 is a common name; 扩张明显 (扩张 / 明显) holds no name. The name is found
+    wherever it is written as one, in tables and in raw text of either encoding."""
+    clinical = "视网膜静脉扩张明显，未见明显渗出。"
+    named = ["患者张明，男。", "报告医生：张明", "张明右眼出血", "家属张明陪同", "张明天复查"]
+    pq.write_table(pa.table({"report": [clinical]}), tmp_path / "clean.parquet")
+    (tmp_path / "clean.log").write_bytes(clinical.encode(encoding))
+    assert audit_paths([tmp_path], ["张明"], patterns=False) == []
+    for i, text in enumerate(named):
+        folder = tmp_path / f"named{i}"
+        folder.mkdir()
+        pq.write_table(pa.table({"report": [clinical + text]}), folder / "p.parquet")
+        (folder / "run.log").write_bytes((clinical + text).encode(encoding))
+        hits = audit_paths([folder], ["张明"], patterns=False)
+        assert {(h.path.name, h.count) for h in hits} == {("p.parquet", 1), ("run.log", 1)}, text
+
+
 def test_date_variants_and_id_checksum():
     v = date_variants(date(2023, 3, 5))
     assert {"2023-03-05", "2023/3/5", "2023.03.05", "20230305", "2023年3月5日"} <= v

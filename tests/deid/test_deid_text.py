@@ -97,3 +97,11 @@ def test_doubled_colon_after_a_cue_still_scrubs(text: str, phi: list[str]) -> No
     out = scrub(text)
     for value in phi:
         assert value not in out
+
+
+def test_known_short_name_inside_clinical_words_is_left_alone() -> None:
+    """Patient 张明's own report: the name goes wherever it is written as a name, but
+    扩张明显 (扩张 / 明显) stays whole."""
+    out = scrub("视网膜静脉扩张明显。患者张明复查，张明天复诊。", known=["张明"])
+    assert out == "视网膜静脉扩张明显。患者[姓名]复查，[姓名]天复诊。"
+    assert scrub("右眼扩张明显", known=["张明显"]) == "右眼扩[姓名]"  # 3 characters: always

@@ -43,7 +43,7 @@ NORTH_EXAMS = [
             "age": "62",
             "exam_date": "2023/1/5",
             "report": "患者李建国，电话13912345678。右眼：视网膜散在微血管瘤及点状出血，"
-            "诊断中度非增殖期糖尿病视网膜病变。左眼：眼底未见明显异常。",
+            "静脉扩张明显，诊断中度非增殖期糖尿病视网膜病变。左眼：眼底未见明显异常。",
             "department": "内分泌科",
             "doctor": "王芳",
         },
@@ -96,12 +96,13 @@ SOUTH_EXAMS = [
         {
             "exam_id": "S-1",
             "patient_id": "0000451",
-            "patient_name": "陈秀英",
+            "patient_name": "张明",
             "id_number": "44030419560218462X",
-            "sex": "女",
+            "sex": "男",
             "age": "67",
             "exam_date": "2022-11-30",
-            "report": "右眼视网膜中央静脉阻塞，火焰状出血。左眼未见异常。联系电话：0755-83451234",
+            "report": "患者张明。右眼视网膜中央静脉阻塞，火焰状出血。左眼未见异常。"
+            "联系电话：0755-83451234",
         },
         {
             "S-1_RE.jpg": (6, "camera", "OD", ["rvo"]),
@@ -145,7 +146,7 @@ SOUTH_EXAMS = [
 #: PHI planted above that must not cross the boundary.
 PHI = [
     "李建国", "13912345678", "11010519491231002X", "王芳", "欧阳娜娜", "赵敏", "Zhang Wei",
-    "陈秀英", "44030419560218462X", "0755-83451234", "黄海涛", "MRN-88231", "MRN-77120",
+    "44030419560218462X", "0755-83451234", "黄海涛", "MRN-88231", "MRN-77120",
     "2023/1/5", "2023年2月14日", "2022-11-30", "2022.12.01",
 ]  # fmt: skip
 
@@ -255,9 +256,12 @@ def test_foreign_archive_is_curated_like_the_demo(foreign_archive: Path, run_ked
     assert pairs["patient_pid"].nunique() == 5
     assert pairs.groupby("patient_pid")["split"].nunique().max() == 1
     assert not {"MRN-88231", "0000451"} & set(pairs["patient_pid"])
-    # no planted identifier crosses the boundary, and the run's own audit agrees
+    # no planted identifier crosses the boundary, and the run's own audit agrees; the
+    # short name 张明 goes, the clinical phrase 扩张明显 of another patient's report stays
     text = "\n".join(pairs["report"])
     assert [p for p in PHI if p in text] == []
+    assert "扩张明显" in by_source.loc[f"{NORTH}/images/2023-0001_od.jpg", "report"]
+    assert "张明" not in text.replace("扩张明显", "")
     for path in (data / "08_reporting").rglob("*"):
         if path.is_file() and path.suffix in {".csv", ".json", ".txt"}:
             content = path.read_text(encoding="utf-8", errors="replace")

@@ -13,6 +13,11 @@ purely numeric identifiers shorter than 4 digits, are ignored; an identifier tha
 or ends with an ASCII letter or digit only matches where it is not glued to further
 letters or digits (``1234`` is not found inside ``912345``); single common words passed
 as identifiers (``Li``, ``王``) would still match wherever they occur, so pass full names.
+A two-character Chinese identifier (a short name such as 张明) does not count where
+both its characters belong to longer words of the text around it (``扩张明显`` is
+扩张 / 明显 and holds no name): at archive scale, common two-character names would
+otherwise match clinical phrases in other patients' reports and stop every run. Where
+either end is a word boundary (``患者张明``, ``王明天复查``) it counts.
 Patterns are mainland national IDs with a valid check character and birth date, mobile
 numbers (11 digits, ``1[3-9]…``) and e-mail addresses; fixed-line numbers, addresses and
 free-text names are not pattern-searched (scrubbed text is covered by the identifiers).
@@ -33,6 +38,7 @@ from datetime import date
 from pathlib import Path
 
 from revision_pipeline.deid.national_id import valid_national_id
+from revision_pipeline.text.segment import inside_words
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +124,36 @@ def _trie_regex(words: list[str], escape=re.escape) -> str:
     return build(trie)
 
 
+#: Characters of context decoded around a short hit to segment it with.
+_CONTEXT = 12
+
+
+def _is_cjk(text: str) -> bool:
+    return all("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def _short_cjk_hit(data: str | bytes, start: int, end: int) -> tuple[str, int, int] | None:
+    """A two-character Chinese hit (a short name such as 张明) with its context as text:
+    ``(text, start, end)`` in that text; ``None`` for any other hit. Raw bytes are read
+    as UTF-8, or else GBK (the two encodings identifiers are searched in)."""
+    if isinstance(data, str):
+        return (data, start, end) if end - start == 2 and _is_cjk(data[start:end]) else None
+    for encoding, width in (("utf-8", 3), ("gbk", 2)):
+        if end - start != 2 * width:
+            continue
+        try:
+            hit = data[start:end].decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if len(hit) != 2 or not _is_cjk(hit):
+            continue
+        span = _CONTEXT * width
+        before = data[max(0, start - span) : start].decode(encoding, "ignore")
+        after = data[end : end + span].decode(encoding, "ignore")
+        return before + hit + after, len(before), len(before) + 2
+    return None
+
+
 class _Matcher:
     """Compiled searches over text (str) and raw bytes (UTF-8 and GBK)."""
 
@@ -151,6 +187,10 @@ class _Matcher:
             return valid_national_id(hit if isinstance(hit, str) else hit.decode("ascii"))
         if kind != IDENTIFIER:
             return True
+        short = _short_cjk_hit(data, start, end)
+        if short is not None:
+            text, s, e = short
+            return not inside_words(text, s, e)
         glue = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
         if isinstance(data, bytes):
             glue = glue.encode()

@@ -96,7 +96,7 @@ def _known_spans(norm: str, known: Iterable[str]) -> list[PhiSpan]:
         start = lower.find(value)
         while start >= 0:
             end = start + len(value)
-            if not _glued_number(lower, start, end, value):
+            if not _glued_number(lower, start, end, value) and not _inside_words(norm, start, end):
                 out.append(PhiSpan(start, end, kind))
                 found = True
             start = lower.find(value, end)
@@ -105,6 +105,17 @@ def _known_spans(norm: str, known: Iterable[str]) -> list[PhiSpan]:
             for m in re.finditer(flex, lower):
                 out.append(PhiSpan(m.start(), m.end(), kind))
     return out
+
+
+def _inside_words(text: str, start: int, end: int) -> bool:
+    """A two-character Chinese name found where both its characters belong to clinical
+    words (张明 in 扩张明显) is no match: scrubbing it would break the words, and the PHI
+    audit applies the same rule (see ``text.segment.inside_words``)."""
+    if end - start != 2 or not all("\u4e00" <= ch <= "\u9fff" for ch in text[start:end]):
+        return False
+    from revision_pipeline.text.segment import inside_words  # jieba: only when needed
+
+    return inside_words(text, start, end)
 
 
 def _glued_number(text: str, start: int, end: int, value: str) -> bool:

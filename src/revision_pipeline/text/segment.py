@@ -97,3 +97,20 @@ def segment(text: str) -> list[str]:
         placeholders such as ``[日期]`` are single tokens.
     """
     return get_segmenter()(text)
+
+
+def inside_words(text: str, start: int, end: int, context: int = 12) -> bool:
+    """Whether both ends of ``text[start:end]`` fall inside words of the text around it.
+
+    The text is segmented with ``context`` characters on each side. ``张明`` inside
+    ``扩张明显`` (扩张 / 明显) is inside words at both ends; ``张明`` in ``患者张明，男``
+    is not, and neither is ``王明`` in ``王明天复查`` (王 / 明天: its start is a word
+    boundary). Unknown words, as most names are, fall apart into single characters, so a
+    span absorbed at *both* ends is read as part of the surrounding words, not a name.
+    """
+    lo, hi = max(0, start - context), min(len(text), end + context)
+    bounds, position = {lo}, lo
+    for token in get_segmenter().tokenizer.cut(text[lo:hi], HMM=False):
+        position += len(token)
+        bounds.add(position)
+    return start not in bounds and end not in bounds
