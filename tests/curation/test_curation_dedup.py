@@ -96,3 +96,20 @@ def test_keeper_has_most_pixels_then_largest_file_then_best_score_then_first_sou
         "u/1.jpg",  # all equal: the first source in sort order
         "v/x.jpg",  # alone: keeps itself
     ]
+
+
+def test_identical_copies_keep_the_name_without_a_copy_suffix() -> None:
+    """Exact copies tie on everything measurable; the original name is the shortest."""
+    names = ["H7/images/E1_左眼(3).jpg", "H7/images/E1_左眼.jpg", "H7/images/E1_左眼 - 副本.jpg",
+             "H8/a_OD_copy.jpg", "H8/a_OD.jpg"]  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "source": names,
+            "width": 2048,
+            "height": 2048,
+            "size_bytes": 316466,
+            "quality_score": 0.6,
+        }
+    )
+    keepers = choose_keepers(frame, np.array([0, 0, 0, 1, 1]))
+    assert keepers.tolist() == ["H7/images/E1_左眼.jpg"] * 3 + ["H8/a_OD.jpg"] * 2

@@ -112,17 +112,23 @@ def choose_keepers(frame: pd.DataFrame, group: np.ndarray) -> pd.Series:
     """For each row, the ``source`` of the copy kept in its duplicate group.
 
     The kept copy is the one with the most information: the most pixels, then the
-    largest file (a re-encoded copy is usually smaller), then the best quality score,
-    then the first source in sort order (deterministic). Kept rows map to themselves.
+    largest file (a re-encoded copy is usually smaller), then the best quality score;
+    among identical copies, the shortest path (copies gain suffixes: ``x(3).jpg``,
+    ``x - 副本.jpg``, ``x_copy.jpg``), then the first in sort order (deterministic).
+    Kept rows map to themselves.
 
     Args:
         frame: rows with ``source``, ``width``, ``height``, ``size_bytes`` and
             ``quality_score`` columns.
         group: group ids from :func:`duplicate_groups`, aligned with ``frame``.
     """
-    ranked = frame.assign(_group=group, _pixels=frame["width"] * frame["height"]).sort_values(
-        ["_group", "_pixels", "size_bytes", "quality_score", "source"],
-        ascending=[True, False, False, False, True],
+    ranked = frame.assign(
+        _group=group,
+        _pixels=frame["width"] * frame["height"],
+        _length=frame["source"].str.len(),
+    ).sort_values(
+        ["_group", "_pixels", "size_bytes", "quality_score", "_length", "source"],
+        ascending=[True, False, False, False, True, True],
     )
     keeper = ranked.groupby("_group")["source"].first()
     return pd.Series(keeper.loc[group].to_numpy(), index=frame.index, name="kept_source")
