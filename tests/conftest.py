@@ -35,7 +35,14 @@ def run_kedro() -> Callable[..., subprocess.CompletedProcess[str]]:
     def run(
         project: Path, *args: str, check: bool = True, timeout: int = 900
     ) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "DO_NOT_TRACK": "true", "KEDRO_DISABLE_TELEMETRY": "true"}
+        # rich wraps log lines at the terminal's width (80 without one), splitting long
+        # paths mid-word; tests search the output for them, so give it room
+        env = {
+            **os.environ,
+            "COLUMNS": "400",
+            "DO_NOT_TRACK": "true",
+            "KEDRO_DISABLE_TELEMETRY": "true",
+        }
         proc = subprocess.run(
             [str(KEDRO), *args],
             cwd=project,
