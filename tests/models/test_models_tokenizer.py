@@ -30,7 +30,10 @@ REPORTS = [
 
 @pytest.fixture(scope="module")
 def tokenizer():
-    return train_tokenizer(REPORTS, vocab_size=400, user_words=["复查"])
+    # room for every dictionary word to become one token: its characters and merges
+    # (the dictionary is data and grows; a fixed size would starve the longest terms)
+    room = sum(len(w) for w in ophthalmic_words()) + 200
+    return train_tokenizer(REPORTS, vocab_size=room, user_words=["复查"])
 
 
 def _tokens(tok, text: str) -> list[str]:

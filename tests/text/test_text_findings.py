@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from revision_pipeline.text import extract_eye_findings, extract_findings
-from revision_pipeline.text.findings import get_extractor
+from revision_pipeline.text.findings import FindingExtractor, get_extractor
+from revision_pipeline.text.normalize import Normalizer
+from revision_pipeline.text.vocab import DEFAULT_VOCAB_PATH, load_vocabulary
 
 
 @pytest.mark.parametrize(
@@ -97,3 +101,36 @@ def test_mentions_report_status_and_position() -> None:
     assert by_term["黄斑变性"].status == "positive"
     assert by_term["黄斑变性"].code == "amd"
     assert mentions == sorted(mentions, key=lambda m: m.start)
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        # diagnoses outside the label set: abnormal, so not "normal", but no code
+        ("右眼孔源性视网膜脱离", []),
+        ("左眼黄斑裂孔，黄斑前膜", []),
+        ("双眼视网膜色素变性", []),
+        ("视神经萎缩，视盘苍白", []),
+        ("CSC", []),  # abbreviation expanded to 中心性浆液性脉络膜视网膜病变
+        ("CRAO", []),
+        ("屈光间质混浊，白内障", []),
+        # negated, they leave a healthy eye
+        ("未见视网膜脱离及裂孔", ["normal"]),
+        ("排除视网膜色素变性", ["normal"]),
+        # beside a labelled finding, the code stands
+        ("青光眼，伴黄斑前膜", ["glaucoma"]),
+        ("视网膜中央静脉阻塞，黄斑囊样水肿", ["rvo"]),
+    ],
+)
+def test_unlabelled_diagnoses_are_not_normal(text: str, codes: list[str]) -> None:
+    assert extract_findings(text) == codes
+
+
+def test_other_findings_come_from_the_dictionary(tmp_path: Path) -> None:
+    text = DEFAULT_VOCAB_PATH.read_text(encoding="utf-8")
+    assert "other_findings:" in text
+    path = tmp_path / "findings.yml"
+    path.write_text(text.replace("other_findings: [", "other_findings: [葡萄肿样变, "), "utf-8")
+    extractor = FindingExtractor(Normalizer(load_vocabulary(path)))
+    assert extractor.extract("右眼葡萄肿样变") == []
+    assert get_extractor().extract("右眼葡萄肿样变") == ["normal"]  # unknown to the default

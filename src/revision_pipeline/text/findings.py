@@ -16,9 +16,11 @@ Conventions (what a label means):
   highest grade of a text is kept. An ungraded mention gives no DR code (the text is
   still abnormal, so it is not "normal" either).
 * ``normal`` is returned when the text is non-empty and has no positive finding, no
-  positive ungraded DR and no positive lesion sign (微血管瘤, 出血, …): silence and
-  negated findings mean a healthy eye, as in the synthetic truth ("normal",). An
-  explicit "未见明显异常" is not required. Empty text gives ``[]`` (nothing known).
+  positive ungraded DR, no positive lesion sign (微血管瘤, 出血, …) and no positive
+  diagnosis outside the label set (``other_findings``: 视网膜脱离, 黄斑裂孔, 视神经萎缩,
+  …): silence and negated findings mean a healthy eye, as in the synthetic truth
+  ("normal",). An explicit "未见明显异常" is not required. Empty text, and an abnormal
+  eye with no labelled finding, give ``[]`` (nothing known).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from revision_pipeline.text.normalize import Normalizer, get_normalizer, word_al
 
 _DR_CORE = "糖尿病视网膜病变"
 _SIGN = "_sign"
+_OTHER = "_other"
 _GRADES = {
     "1": 1,
     "2": 2,
@@ -88,7 +91,8 @@ _DR_AFTER_RE = re.compile(
 class Mention:
     """One dictionary term found in the text."""
 
-    code: str  # finding code, "_sign" for a lesion word, "dr0" for ungraded DR
+    #: finding code; "_sign" a lesion word, "_other" an unlabelled diagnosis, "dr0" ungraded DR
+    code: str
     term: str
     start: int
     status: str  # "positive" | "negated" | "uncertain"
@@ -140,6 +144,8 @@ class FindingExtractor:
         self.term_codes: dict[str, str] = dict(self.normalizer.term_to_code)
         for sign in vocab.signs:
             self.term_codes.setdefault(self.normalizer.normalize_term(sign), _SIGN)
+        for other in vocab.other_findings:
+            self.term_codes.setdefault(self.normalizer.normalize_term(other), _OTHER)
         # DR terms are graded from context, not from the term itself.
         dr_terms = [t for t, c in self.term_codes.items() if c.startswith("dr")]
         for term in dr_terms:
@@ -178,12 +184,13 @@ class FindingExtractor:
             return []
         positive = {m.code for m in self.mentions(text) if m.status == "positive"}
         grades = [int(c[2:]) for c in positive if c.startswith("dr")]
-        codes = {c for c in positive if not c.startswith("dr") and c not in ("normal", _SIGN)}
+        unlabelled = ("normal", _SIGN, _OTHER)
+        codes = {c for c in positive if not c.startswith("dr") and c not in unlabelled}
         if grades and max(grades) > 0:
             codes.add(f"dr{max(grades)}")
         if codes:
             return sorted(codes)
-        if _SIGN in positive or grades:
+        if _SIGN in positive or _OTHER in positive or grades:
             return []
         return ["normal"]
 

@@ -165,8 +165,8 @@ class Normalizer:
                 term = self.normalize_term(raw)
                 self.term_to_code.setdefault(term, finding.code)
                 protected[term] = term
-        for sign in self.vocab.signs:
-            protected.setdefault(self.normalize_term(sign), self.normalize_term(sign))
+        for word in (*self.vocab.signs, *self.vocab.other_findings):
+            protected.setdefault(self.normalize_term(word), self.normalize_term(word))
         for term in keep:
             protected.setdefault(term, term)
         # Protected words map to themselves, so a rewrite never fires inside one.

@@ -36,10 +36,11 @@ class Segmenter:
         self._lock = threading.Lock()
 
     def user_words(self) -> list[str]:
-        """Every term, canonical name and sign of the dictionary (normalised), plus extras."""
+        """Every term, canonical name, sign and other finding of the dictionary, plus extras."""
         normalizer = self._normalizer or get_normalizer()
         words = set(normalizer.term_to_code) | set(normalizer.rewrites) | set(self._extra)
-        words |= {normalizer.normalize_term(s) for s in normalizer.vocab.signs}
+        vocab = normalizer.vocab
+        words |= {normalizer.normalize_term(s) for s in (*vocab.signs, *vocab.other_findings)}
         words |= set(normalizer.vocab.abbreviations.values())
         return sorted(w for w in words if w and " " not in w)
 

@@ -52,6 +52,8 @@ class Vocabulary:
     findings: dict[str, Finding]
     abbreviations: dict[str, str]
     signs: tuple[str, ...]
+    #: Diagnoses outside the label set: not "normal", but no code (``other_findings``).
+    other_findings: tuple[str, ...] = ()
     keep_as_written: frozenset[str] = field(default_factory=frozenset)
     typos: dict[str, str] = field(default_factory=dict)
     source: Path | None = None
@@ -114,6 +116,7 @@ def parse_vocabulary(data: dict[str, Any], source: Path | None = None) -> Vocabu
         findings=findings,
         abbreviations=_str_map(data.get("abbreviations"), f"{where}: abbreviations"),
         signs=_str_list(data.get("signs"), f"{where}: signs"),
+        other_findings=_str_list(data.get("other_findings"), f"{where}: other_findings"),
         keep_as_written=frozenset(_str_list(data.get("keep_as_written"), f"{where}: keep")),
         typos=_str_map(data.get("typos"), f"{where}: typos"),
         source=source,
