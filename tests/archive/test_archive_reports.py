@@ -61,6 +61,14 @@ def test_canonical_utf8(archive: Path) -> None:
     assert first["institution_id"] == "H1"
     assert table.reports.iloc[1]["id_number"] == ""
     assert table.reports.iloc[1]["exam_date"] == dt.date(2023, 3, 6)
+    assert list(table.reports["exam_date_text"]) == ["2023-03-05", "2023年3月6日"]
+
+
+def test_a_date_that_does_not_parse_is_kept_as_written(archive: Path) -> None:
+    write(archive / "H1" / "reports.csv", _csv(["E1,P1,张三,,男,33,05/03/2023,正常"]))
+    row = read_reports(archive, "H1", CANONICAL_DIALECT).reports.iloc[0]
+    assert row["exam_date"] is None  # day/month order unknown
+    assert row["exam_date_text"] == "05/03/2023"
 
 
 def test_bom_whitespace_headers_any_case_and_extra_columns(archive: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -172,3 +174,19 @@ def test_identifiers_table_lists_what_the_archive_holds() -> None:
     } <= found
     assert not table.duplicated().any()
     assert "7" not in set(table["value"]) and "李" not in set(table["value"])  # too short
+
+
+def test_identifiers_keep_an_unparsed_exam_date_as_written() -> None:
+    reports = _reports(
+        [
+            {"institution_id": "H1", "exam_id": "EX1", "patient_id": "MRN-1"},
+            {"institution_id": "H1", "exam_id": "EX2", "patient_id": "MRN-2"},
+            {"institution_id": "H1", "exam_id": "EX3", "patient_id": "MRN-3"},
+        ]
+    )
+    reports["exam_date"] = [dt.date(2021, 3, 4), None, None]
+    reports["exam_date_text"] = ["45355", "05/03/2023", "n/a"]
+    dates = set(identifiers_of(reports).query("kind == 'exam_date'")["value"])
+    # parsed: the ISO form (the audit adds its spellings); unparsed: as written; a
+    # parsed Excel serial and text without digits are not searched for
+    assert dates == {"2021-03-04", "05/03/2023"}

@@ -35,8 +35,9 @@ logger = logging.getLogger(__name__)
 STAGE = "ingest"
 #: Columns of every rejects table (design.md §5).
 REJECT_COLUMNS: tuple[str, ...] = ("institution_id", "source", "stage", "reason")
-#: Columns of :attr:`ReportTable.reports`.
-REPORT_COLUMNS: tuple[str, ...] = ("institution_id", *CANONICAL_COLUMNS, "source")
+#: Columns of :attr:`ReportTable.reports`; ``exam_date_text`` is the date as written,
+#: kept for the PHI audit (a date that does not parse is still an identifier).
+REPORT_COLUMNS: tuple[str, ...] = ("institution_id", *CANONICAL_COLUMNS, "exam_date_text", "source")
 _STRIP_CHARS = " \t\r\n\ufeff\u200b\u3000"
 
 Record = tuple[int, dict[str, Any]]
@@ -253,6 +254,7 @@ def _canonical_row(values: dict[str, Any], columns: dict[str, str]) -> dict[str,
         raw = values.get(columns[canonical]) if canonical in columns else None
         if canonical == "exam_date":
             row[canonical] = parse_date(raw.strip() if isinstance(raw, str) else raw)
+            row["exam_date_text"] = cell_to_str(raw).strip(_STRIP_CHARS)
         else:
             row[canonical] = cell_to_str(raw).strip(_STRIP_CHARS)
     return row

@@ -119,9 +119,14 @@ def identifiers_of(reports: pd.DataFrame) -> pd.DataFrame:
         if column in reports:
             values = reports[column].astype(str).str.strip()
             frames.append(pd.DataFrame({"kind": column, "value": values}))
-    if "exam_date" in reports:
+    if "exam_date" in reports:  # the audit adds the usual spellings of each
         dates = reports["exam_date"].dropna()
         frames.append(pd.DataFrame({"kind": "exam_date", "value": dates.astype(str)}))
+    if "exam_date_text" in reports:  # a date that did not parse, searched as written
+        unparsed = reports["exam_date"].isna() if "exam_date" in reports else True
+        raw = reports.loc[unparsed, "exam_date_text"].dropna().astype(str).str.strip()
+        raw = raw[(raw.str.len() >= 6) & raw.str.contains(r"\d")]
+        frames.append(pd.DataFrame({"kind": "exam_date", "value": raw}))
     table = (
         pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["kind", "value"])
     )
