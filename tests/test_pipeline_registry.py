@@ -1,8 +1,14 @@
 """The pipeline registry lists the pipelines of design.md §2."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 from kedro.framework.project import configure_project
 
 from revision_pipeline.pipeline_registry import DEFAULT_PIPELINES, register_pipelines
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_registry_lists_project_pipelines() -> None:
@@ -18,3 +24,30 @@ def test_registry_lists_project_pipelines() -> None:
     assert default_nodes == expected
     # generating synthetic data is never part of a plain `kedro run`
     assert not default_nodes & {n.name for n in pipelines["demo_archive"].nodes}
+
+
+def test_start_up_does_not_load_torch() -> None:
+    # every `kedro run` registers all pipelines and validates every parameter section;
+    # curate must not pay torch's import time and ~0.5 GB for the pretrain pipeline
+    script = """
+import sys
+from pathlib import Path
+from kedro.config import OmegaConfigLoader
+from kedro.framework.project import configure_project
+from revision_pipeline.hooks import validate_parameters
+from revision_pipeline.pipeline_registry import register_pipelines
+configure_project("revision_pipeline")
+register_pipelines()
+loader = OmegaConfigLoader(str(Path(sys.argv[1]) / "conf"), base_env="base",
+                           default_run_env="local")
+validate_parameters(loader["parameters"])
+print(sorted(m for m in ("torch", "timm", "transformers") if m in sys.modules))
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(PROJECT_ROOT)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr

@@ -20,8 +20,9 @@ Public API::
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from revision_pipeline._lazy import lazy_exports
 
 # Lazy exports: ``import revision_pipeline.models.loss`` (e.g. in a training worker)
 # does not pull in timm/transformers.
@@ -70,16 +71,7 @@ if TYPE_CHECKING:
     from revision_pipeline.models.towers import ImageTower, TextTower
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        module = importlib.import_module(f"{__name__}.{_EXPORTS[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(list(globals()) + list(_EXPORTS))
-
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 __all__ = [
     "ClipLoss",

@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import torch
 
+from revision_pipeline.training.config import TrainConfig
 from revision_pipeline.training.data import PairsDataset, build_transforms
 from revision_pipeline.training.distributed import (
     barrier,
@@ -26,7 +27,7 @@ from revision_pipeline.training.distributed import (
     init_distributed,
     launch,
 )
-from revision_pipeline.training.loop import MetricsLogger, TrainConfig, train
+from revision_pipeline.training.loop import MetricsLogger, train
 
 logger = logging.getLogger(__name__)
 

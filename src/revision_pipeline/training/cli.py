@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from revision_pipeline.training.app import PretrainJob, run_job
+from revision_pipeline.training.config import TrainConfig
 from revision_pipeline.training.distributed import launch
-from revision_pipeline.training.loop import TrainConfig
 
 logger = logging.getLogger(__name__)
 

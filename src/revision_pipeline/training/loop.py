@@ -9,17 +9,17 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import torch
 import torch.distributed as dist
-from pydantic import BaseModel, ConfigDict, Field, model_validator
 from torch import nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
 from revision_pipeline.training import checkpoint as ckpt
+from revision_pipeline.training.config import TrainConfig
 from revision_pipeline.training.data import PairCollator
 from revision_pipeline.training.distributed import DistInfo, barrier, wrap_ddp
 from revision_pipeline.training.evaluate import evaluate_retrieval
@@ -27,52 +27,6 @@ from revision_pipeline.training.optim import build_optimizer, build_scheduler
 from revision_pipeline.training.step import StepRunner, resolve_precision
 
 logger = logging.getLogger(__name__)
-
-
-class TrainConfig(BaseModel):
-    """Training hyper-parameters (unknown keys fail loudly).
-
-    ``max_steps`` (optimiser steps), when set, takes precedence over ``epochs``.
-    ``batch_size`` is per process and per micro-batch: the global batch of one step is
-    ``batch_size × accumulation_steps × world_size``.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    epochs: int | None = Field(1, ge=1)
-    max_steps: int | None = Field(None, ge=1)
-    batch_size: int = Field(64, ge=1)
-    lr: float = Field(5e-4, gt=0)
-    weight_decay: float = Field(0.2, ge=0)
-    warmup_steps: int = Field(500, ge=0)
-    schedule: Literal["cosine", "constant"] = "cosine"
-    min_lr_ratio: float = Field(0.0, ge=0, le=1)
-    grad_clip: float | None = Field(1.0, ge=0)
-    accumulation_steps: int = Field(1, ge=1)
-    precision: Literal["auto", "bf16", "fp16", "fp32"] = "auto"
-    compile: bool = False
-    device: str = "auto"
-    checkpoint_every: int = Field(1000, ge=0)
-    checkpoint_dir: str | None = None
-    keep_last: int = Field(3, ge=1)
-    resume: bool = False
-    seed: int = 0
-    num_workers: int = Field(4, ge=0)
-    log_every: int = Field(10, ge=1)
-    local_loss: bool = True
-    gather_with_grad: bool = True
-    group_by: Literal["report", "labels", "none"] = "report"
-    max_len: int = Field(128, ge=1)
-    eval_batch_size: int = Field(64, ge=1)
-    progress: bool = True
-
-    @model_validator(mode="after")
-    def _length_given(self) -> TrainConfig:
-        if self.epochs is None and self.max_steps is None:
-            raise ValueError("set epochs or max_steps")
-        if self.resume and not self.checkpoint_dir:
-            raise ValueError("resume=True needs checkpoint_dir")
-        return self
 
 
 @runtime_checkable

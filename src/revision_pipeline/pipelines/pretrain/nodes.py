@@ -10,8 +10,7 @@ from typing import Any
 import pyarrow.dataset as ds
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from revision_pipeline.training.app import PretrainJob, prepare_tokenizer, run_pretraining
-from revision_pipeline.training.loop import TrainConfig
+from revision_pipeline.training.config import TrainConfig
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +57,8 @@ def _root(pairs: ds.Dataset) -> Path:
 
 def build_tokenizer(pairs: ds.Dataset, params: dict[str, Any]) -> Path:
     """The tokenizer folder: a local pretrained one, or WordPiece trained on the train split."""
+    from revision_pipeline.training.app import prepare_tokenizer  # torch: only when run
+
     config = PretrainConfig.model_validate(params)
     if config.tokenizer.pretrained_dir:
         from revision_pipeline.models import load_tokenizer
@@ -80,6 +81,8 @@ def pretrain_model(
         The model folder (weights, config, tokenizer), the per-step and per-epoch
         metrics for MLflow, and a summary (steps, final loss, validation recall).
     """
+    from revision_pipeline.training.app import PretrainJob, run_pretraining
+
     config = PretrainConfig.model_validate(params)
     work = Path(config.work_dir)
     train = config.train
