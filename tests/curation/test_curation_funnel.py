@@ -9,6 +9,8 @@ from revision_pipeline.curation.funnel import (
     STAGES,
     build_funnel,
     check_funnel,
+    eye_disc_agreement,
+    laterality_alerts,
     quality_alerts,
     reason_family,
 )
@@ -113,3 +115,32 @@ def test_quality_alerts_name_the_site_reason_and_parameters() -> None:
     assert "curate.quality.min_fov_fraction" in alerts[0]
     assert "curate.quality.min_fov_diameter_px" in alerts[0]
     assert quality_alerts(rejects, {"PADDED": 40}, max_share=0.8) == []
+
+
+def test_a_site_whose_discs_sit_on_the_wrong_side_is_named() -> None:
+    def site(inst: str, n: int, wrong: int, centred: int = 0) -> list[dict]:
+        rows = []
+        for i in range(n):
+            eye = "OD" if i % 2 else "OS"
+            right_side = 0.6 if eye == "OD" else -0.6
+            offset = 0.05 if i < centred else (-right_side if i < wrong else right_side)
+            rows.append({"institution_id": inst, "eye": eye, "disc_offset": offset})
+        return rows
+
+    pairs = pd.DataFrame(
+        site("SWAPPED", 40, wrong=38)
+        + site("FINE", 40, wrong=3)
+        + site("SMALL", 10, wrong=10)
+        + site("CENTRED", 40, wrong=30, centred=25)  # 15 judged: too few to say
+        + [{"institution_id": "FINE", "eye": "unknown", "disc_offset": -0.6},
+           {"institution_id": "FINE", "eye": "OD", "disc_offset": float("nan")}]
+    )  # fmt: skip
+    agreement = eye_disc_agreement(pairs).set_index("institution_id")
+    assert agreement.loc["SWAPPED"].tolist() == [40, 38]
+    assert agreement.loc["FINE"].tolist() == [40, 3]  # unknown eye and NaN offset not judged
+    assert agreement.loc["CENTRED"].tolist() == [15, 5]
+    alerts = laterality_alerts(agreement.reset_index())
+    assert len(alerts) == 1
+    assert alerts[0].startswith("SWAPPED: in 38 of 40 photos (95%)")
+    assert "institutions.yml" in alerts[0]
+    assert laterality_alerts(agreement.reset_index(), max_share=0.96) == []

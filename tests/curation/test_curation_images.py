@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -114,6 +115,25 @@ def test_a_deleted_crop_or_new_settings_invalidate_the_cache(
     assert len(count_decodes) == len(sources)
     with Image.open(bigger.loc[0, "crop_path"]) as img:
         assert img.size == (320, 320)
+
+
+def test_a_cache_from_before_a_new_metric_is_measured_again(
+    archive, tmp_path, count_decodes
+) -> None:
+    root, sources = archive
+    cache = tmp_path / "cache"
+    _run(root, sources, cache)
+    index_path = cache / f"index_{SETTINGS.key()}.parquet"
+    index = pd.read_parquet(index_path)
+    old = index["source"] == "H1/images/a_OD.jpg"  # as an older version wrote it
+    metrics = json.loads(index.loc[old, "metrics"].iloc[0])
+    del metrics["disc_offset"]
+    index.loc[old, "metrics"] = json.dumps(metrics)
+    index.to_parquet(index_path)
+    count_decodes.clear()
+    again = _run(root, sources, cache).set_index("source")
+    assert count_decodes == ["a_OD.jpg"]
+    assert "disc_offset" in json.loads(again.loc["H1/images/a_OD.jpg", "metrics"])
 
 
 def test_new_thresholds_are_applied_to_cached_metrics_without_decoding(

@@ -224,7 +224,8 @@ def test_foreign_archive_is_curated_like_the_demo(foreign_archive: Path, run_ked
     index = pd.read_parquet(data / "02_intermediate/pair_index.parquet")
     rejects = pd.read_parquet(data / "02_intermediate/rejects.parquet")
     reason = dict(zip(rejects["source"], rejects["reason"], strict=True))
-    by_source = index.merge(pairs, on=["pair_id", "institution_id", "split"]).set_index("source")
+    by_source = index.merge(pairs, on=["pair_id", "institution_id", "split", "eye"])
+    by_source = by_source.set_index("source")
 
     expected = {
         f"{inst}/images/{name}": (eye, labels)

@@ -22,6 +22,7 @@ from PIL import Image
 from skimage import data as skdata
 
 from revision_pipeline.archive import CANONICAL_COLUMNS
+from revision_pipeline.curation.funnel import eye_disc_agreement
 
 _SPEC = importlib.util.spec_from_file_location(
     "curate_quality", Path(__file__).resolve().parents[2] / "benchmarks" / "curate_quality.py"
@@ -93,6 +94,12 @@ def test_curate_demo_archive_meets_targets(kedro_project, run_kedro) -> None:
     for inst, rows in images.groupby("institution_id"):
         kept = int((index["institution_id"] == inst).sum())
         assert rows["items_in"].iloc[0] == kept + rows["rejected"].sum(), inst
+    # every photo's optic disc sits on the side of the eye its file names: no site alert
+    named = index[index["eye"].isin(["OD", "OS"])]
+    agreement = eye_disc_agreement(index)
+    assert agreement["judged"].sum() >= 0.9 * len(named)
+    assert agreement["contradicted"].sum() <= 0.03 * agreement["judged"].sum(), agreement
+    assert "optic disc is on the side" not in first.stdout + first.stderr
 
     assert re.search(r"Images:\s+\d+\s+to\s+process", first.stdout + first.stderr)
     rerun = run_kedro(kedro_project, "run", "--pipeline=curate", CURATE)
@@ -247,3 +254,34 @@ def test_bad_curate_parameter_stops_at_start_naming_key_and_file(kedro_project, 
     assert "curate.image_sidee" in output
     assert "parameters_curate.yml" in output
     assert not (kedro_project / "data/02_intermediate").exists()
+
+
+@pytest.mark.slow
+def test_a_site_that_swaps_left_and_right_is_named(kedro_project, run_kedro) -> None:
+    fundus = pytest.importorskip("revision_pipeline.synth.fundus")
+    from revision_pipeline.synth.spec import Camera, EyeState, PhotoSpec
+
+    camera = Camera(
+        side=384, aspect="4:3", cast=(1.0, 1.0, 1.0), vignetting=0.2, jpeg_quality=90,
+        field_fraction=0.95,
+    )  # fmt: skip
+    root = kedro_project / "data/01_raw/archive"
+    exams = [f"SW{k:04d}" for k in range(12)]
+    for inst, swapped in (("SWAPPED", True), ("RIGHT", False)):
+        images = root / inst / "images"
+        images.mkdir(parents=True)
+        for k, exam in enumerate(exams):
+            for eye, other in (("OD", "OS"), ("OS", "OD")):
+                state = EyeState(eye=other if swapped else eye, codes=("normal",),
+                                 severity=0.0, cup_disc=0.4)  # fmt: skip
+                seed = 2 * k + (eye == "OS") + (100 if swapped else 0)
+                photo = fundus.render_photo(PhotoSpec(seed=seed, state=state, camera=camera))
+                buffer = io.BytesIO()
+                Image.fromarray(photo).save(buffer, "JPEG", quality=92)
+                (images / f"{exam}_{eye}.jpg").write_bytes(buffer.getvalue())
+        (root / inst / "reports.csv").write_text(_reports_csv(exams), encoding="utf-8")
+    proc = run_kedro(kedro_project, "run", "--pipeline=curate", CURATE)
+    output = proc.stdout + proc.stderr
+    alert = r"SWAPPED: in 2\d of 2\d photos \(\d+%\) the optic disc is on the side of the other"
+    assert re.search(alert, output), output[-3000:]
+    assert "RIGHT: in" not in output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from revision_pipeline.imaging.laterality import MIN_OFFSET, eye_from_disc
 from revision_pipeline.imaging.quality import thresholds_for
 
 #: Stages in the order items pass them.
@@ -110,4 +111,57 @@ def quality_alerts(
                     f"more than {max_share:.0%}: its camera or export may differ from what "
                     f"the thresholds expect{hint}"
                 )
+    return alerts
+
+
+def eye_disc_agreement(pairs: pd.DataFrame, min_offset: float = MIN_OFFSET) -> pd.DataFrame:
+    """Per institution: kept photos whose disc position tells the eye, and how many of
+    those contradict the eye their file name gives.
+
+    Args:
+        pairs: ``institution_id, eye, disc_offset`` per kept photo (``disc_offset`` from
+            :func:`~revision_pipeline.imaging.laterality.disc_offset`, NaN if unknown).
+        min_offset: Disc offsets closer to the centre than this say nothing.
+
+    Returns:
+        ``institution_id, judged, contradicted``, one row per institution with any photo.
+    """
+    named = pairs[pairs["eye"].isin(["OD", "OS"])]
+    seen = named["disc_offset"].map(lambda v: eye_from_disc(float(v), min_offset))
+    judged = seen.notna()
+    table = pd.DataFrame(
+        {
+            "institution_id": named["institution_id"],
+            "judged": judged,
+            "contradicted": judged & seen.ne(named["eye"]),
+        }
+    )
+    counts = table.groupby("institution_id", sort=True)[["judged", "contradicted"]].sum()
+    return counts.astype(int).reset_index()
+
+
+def laterality_alerts(
+    agreement: pd.DataFrame, max_share: float = 0.5, min_photos: int = 20
+) -> list[str]:
+    """Warnings for institutions whose photos mostly show the disc on the wrong side.
+
+    One photo with its disc on the unexpected side is common (a disc-centred view, a
+    bright lesion); most of a site's photos that way means its export names the eyes
+    the other way round, and every report would be paired with the wrong eye.
+
+    Args:
+        agreement: From :func:`eye_disc_agreement`.
+        max_share: Warn above this share of a site's judged photos.
+        min_photos: Ignore sites with fewer judged photos.
+    """
+    alerts = []
+    for row in agreement.itertuples(index=False):
+        if row.judged >= min_photos and row.contradicted / row.judged > max_share:
+            alerts.append(
+                f"{row.institution_id}: in {row.contradicted} of {row.judged} photos "
+                f"({row.contradicted / row.judged:.0%}) the optic disc is on the side of the "
+                "other eye (a right eye's disc shows on the viewer's right): does its export "
+                "swap R and L? Check its file names and images.eye_tokens in "
+                "conf/base/institutions.yml"
+            )
     return alerts

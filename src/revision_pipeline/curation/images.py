@@ -104,10 +104,24 @@ def _judged_again(row: dict[str, object], thresholds: QualityThresholds) -> dict
             "reasons": list(verdict.reasons)}  # fmt: skip
 
 
+#: Metrics of a cropped photo that later versions added; a cached row without one is
+#: measured again (its crop file is kept), so an upgrade never leaves a check blind.
+_REQUIRED_METRICS: tuple[str, ...] = ("disc_offset",)
+
+
+def _complete(row: pd.Series) -> bool:
+    """Whether a cached cropped photo still has its crop and every current metric."""
+    if not Path(row["crop_path"]).exists():
+        return False
+    metrics = json.loads(str(row["metrics"])) if row["metrics"] else {}
+    return all(name in metrics for name in _REQUIRED_METRICS)
+
+
 def _reusable(
     cached: pd.DataFrame, root: Path, sources: Sequence[str]
 ) -> dict[str, dict[str, object]]:
-    """Cached rows whose file is unchanged (same size and mtime) and whose crop still exists."""
+    """Cached rows whose file is unchanged (same size and mtime), whose crop still exists
+    and whose metrics are complete."""
     if cached.empty or "metrics" not in cached.columns:
         return {}
     by_source = cached.set_index("source")
@@ -121,7 +135,7 @@ def _reusable(
         except OSError:
             continue
         unchanged = stat.st_size == row["size_bytes"] and stat.st_mtime_ns == row["mtime_ns"]
-        if unchanged and (not row["crop_path"] or Path(row["crop_path"]).exists()):
+        if unchanged and (not row["crop_path"] or _complete(row)):
             reuse[source] = {"source": source, **row.to_dict()}
     return reuse
 

@@ -19,6 +19,7 @@ from revision_pipeline.imaging.fov import (
 )
 from revision_pipeline.imaging.hashing import content_hash, image_signature, perceptual_hash
 from revision_pipeline.imaging.io import SUPPORTED_EXTENSIONS, ImageReadError, decode_image
+from revision_pipeline.imaging.laterality import disc_offset
 from revision_pipeline.imaging.quality import (
     ANALYSIS_SIDE,
     QualityThresholds,
@@ -48,7 +49,8 @@ class ProcessedImage:
         original_size: ``(width, height)`` of the file's frame (before DCT scaling).
         decoded_size: ``(width, height)`` of the decoded (possibly DCT-scaled) frame.
         metrics: Quality metrics (the disc's diameter in the file's own pixels); judge
-            them again under other thresholds with :func:`~.quality.judge`.
+            them again under other thresholds with :func:`~.quality.judge`. Also
+            ``disc_offset``, where the optic disc sits (:mod:`.laterality`).
     """
 
     jpeg: bytes | None
@@ -133,6 +135,7 @@ def process_image(
         jpeg = encode_jpeg(crop, jpeg_quality)
         gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
         phash, signature = perceptual_hash(gray), image_signature(gray)
+        metrics["disc_offset"] = disc_offset(gray)  # checks the eye named by the file
     quality = judge(metrics, thresholds)
     return ProcessedImage(
         jpeg,

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from revision_pipeline.archive import Dialect, iter_institutions
 from revision_pipeline.curation.dedup import choose_keepers, duplicate_groups
-from revision_pipeline.curation.funnel import build_funnel, check_funnel, quality_alerts
+from revision_pipeline.curation.funnel import (
+    build_funnel,
+    check_funnel,
+    eye_disc_agreement,
+    laterality_alerts,
+    quality_alerts,
+)
 from revision_pipeline.curation.images import ImageSettings, phash_to_uint, process_images
 from revision_pipeline.curation.records import (
     chunked,
@@ -125,6 +133,7 @@ def decide_photos(photos: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
     """
     config = _config(params)
     decisions = photos[["institution_id", "source", "quality_score", "crop_path"]].copy()
+    decisions["disc_offset"] = photos["metrics"].map(_disc_offset)
     decisions["stage"], decisions["reason"] = "", ""
     unreadable = photos["crop_path"].eq("") | photos["sha256"].eq("")
     first_reason = photos["reasons"].map(
@@ -154,6 +163,11 @@ def decide_photos(photos: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
         len(dup_index),
     )  # fmt: skip
     return decisions
+
+
+def _disc_offset(metrics: str) -> float:
+    # NaN for an unreadable photo, or one cached before disc offsets were measured
+    return float(json.loads(metrics).get("disc_offset", math.nan)) if metrics else math.nan
 
 
 def deidentify_reports(
@@ -195,7 +209,7 @@ def build_pairs(
     pairs = pair_rows(kept, exams)
     pairs["split"] = assign_splits(pairs["patient_pid"], pairs["institution_id"], config.splits)
     pairs = pairs.sort_values(["institution_id", "pair_id"]).reset_index(drop=True)
-    index = pairs[["institution_id", "source", "pair_id", "split"]].copy()
+    index = pairs[["institution_id", "source", "pair_id", "split", "eye", "disc_offset"]].copy()
     return _pair_chunks(pairs, config.rows_per_shard), index
 
 
@@ -237,10 +251,17 @@ def account_for_items(
     check_funnel(funnel, pair_index)
     photos = inventory[inventory["kind"] == "image"].groupby("institution_id")["n"].sum()
     alerts = quality_alerts(rejects, {str(k): int(v) for k, v in photos.items()})
-    for alert in alerts:
+    agreement = eye_disc_agreement(pair_index)
+    eye_alerts = laterality_alerts(agreement)
+    for alert in alerts + eye_alerts:
         logger.warning(alert)
     metrics = _metrics(inventory, rejects, pair_index)
     metrics["quality_alerts"] = {"value": float(len(alerts)), "step": 0}
+    metrics["laterality_alerts"] = {"value": float(len(eye_alerts)), "step": 0}
+    judged = int(agreement["judged"].sum())
+    if judged:
+        share = int(agreement["contradicted"].sum()) / judged
+        metrics["eye_disc_contradiction_rate"] = {"value": share, "step": 0}
     return rejects[list(REJECT_COLUMNS)].astype(str), funnel, metrics
 
 
