@@ -94,6 +94,10 @@ def test_curate_demo_archive_meets_targets(kedro_project, run_kedro) -> None:
     for inst, rows in images.groupby("institution_id"):
         kept = int((index["institution_id"] == inst).sum())
         assert rows["items_in"].iloc[0] == kept + rows["rejected"].sum(), inst
+    # one funnel figure per institution beside the overview
+    figures = {p.stem for p in (data / "08_reporting/curation_funnel").glob("*.png")}
+    assert figures == set(funnel["institution_id"])
+    assert (data / "08_reporting/curation_funnel.png").is_file()
     # every photo's optic disc sits on the side of the eye its file names: no site alert
     named = index[index["eye"].isin(["OD", "OS"])]
     agreement = eye_disc_agreement(index)

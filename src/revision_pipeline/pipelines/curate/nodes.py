@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 from PIL import Image
@@ -28,6 +25,7 @@ from revision_pipeline.curation.funnel import (
     quality_alerts,
 )
 from revision_pipeline.curation.images import ImageSettings, phash_to_uint, process_images
+from revision_pipeline.curation.plots import institution_plots, overview_plot
 from revision_pipeline.curation.records import (
     chunked,
     deidentify_exams,
@@ -282,31 +280,11 @@ def _metrics(inventory: pd.DataFrame, rejects: pd.DataFrame, pairs: pd.DataFrame
     return {k: {"value": float(v), "step": 0} for k, v in values.items()}
 
 
-def plot_funnel(funnel: pd.DataFrame) -> Image.Image:
-    """Per institution: images kept and rejected by stage (largest institutions first)."""
-    images = funnel[funnel["kind"] == "image"]
-    table = images.pivot_table(
-        index="institution_id", columns="stage", values="rejected", aggfunc="sum"
-    ).fillna(0)
-    found = images.groupby("institution_id")["items_in"].first()
-    table.insert(0, "kept", found - table.sum(axis=1))
-    table = table.loc[found.sort_values(ascending=False).index]
-    height = max(4.0, 0.12 * len(table) + 1.5)
-    fig, ax = plt.subplots(figsize=(9, height))
-    left = np.zeros(len(table))
-    for column in table.columns:
-        ax.barh(table.index, table[column], left=left, label=column, height=0.8)
-        left += table[column].to_numpy()
-    ax.invert_yaxis()
-    ax.set_xlabel("images")
-    ax.set_title("Curation funnel per institution: images kept and rejected by stage")
-    ax.legend(loc="lower right")
-    ax.tick_params(axis="y", labelsize=5)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
-    plt.close(fig)
-    return Image.open(io.BytesIO(buffer.getvalue()))
+def plot_funnel(
+    funnel: pd.DataFrame,
+) -> tuple[Image.Image, dict[str, Callable[[], Image.Image]]]:
+    """The overview (a bar per institution) and one funnel figure per institution."""
+    return overview_plot(funnel), institution_plots(funnel)
 
 
 def audit_phi(

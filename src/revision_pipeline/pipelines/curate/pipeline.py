@@ -56,7 +56,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 func=nodes.plot_funnel,
                 inputs="curation_funnel",
-                outputs="curation_funnel_plot",
+                outputs=["curation_funnel_plot", "curation_funnel_plots"],
                 name="plot_funnel",
             ),
             Node(
@@ -69,6 +69,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "pairs",
                     "curation_funnel",
                     "curation_funnel_plot",
+                    "curation_funnel_plots",
                 ],
                 outputs="phi_audit",
                 name="audit_phi",
