@@ -49,6 +49,13 @@ def test_reason_family_drops_the_detail() -> None:
     assert reason_family("unreadable: truncated") == "unreadable"
     assert reason_family("duplicate_of: H1/a.jpg") == "duplicate_of"
     assert reason_family("orphan_image") == "orphan_image"
+    assert reason_family("missing_column: exam_id") == "missing_column"
+    # one family per item: a quality rejection counts under its first reason
+    assert reason_family("quality: blurred; underexposed") == "blurred"
+    assert reason_family("quality: small_field") == "small_field"
+    assert reason_family("no_fov; no_fundus") == "no_fundus"
+    assert reason_family("no_fov; underexposed") == "underexposed"
+    assert reason_family("no_fov") == "no_fov"
 
 
 def test_funnel_counts_flow_through_the_stages(example) -> None:
@@ -60,7 +67,8 @@ def test_funnel_counts_flow_through_the_stages(example) -> None:
     assert h1["rejected"].tolist() == [1, 1, 2, 1, 0]
     assert (h1["kept"] == h1["items_in"] - h1["rejected"]).all()
     quality = h1[h1["stage"] == "quality"].iloc[0]
-    assert quality["rejected:quality"] == 2 and quality["rejected:unreadable"] == 0
+    assert quality["rejected:blurred"] == 2 and quality["rejected:unreadable"] == 0
+    assert "rejected:underexposed" not in quality.index  # a second reason is not counted
     # the invariant: found = kept + all rejected, per institution
     for inst, rows in funnel[funnel["kind"] == "image"].groupby("institution_id"):
         n_kept = int((kept["institution_id"] == inst).sum())

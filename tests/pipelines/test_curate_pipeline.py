@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import io
 import re
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -95,8 +96,8 @@ def test_curate_demo_archive_meets_targets(kedro_project, run_kedro) -> None:
         kept = int((index["institution_id"] == inst).sum())
         assert rows["items_in"].iloc[0] == kept + rows["rejected"].sum(), inst
     # one funnel figure per institution beside the overview
-    figures = {p.stem for p in (data / "08_reporting/curation_funnel").glob("*.png")}
-    assert figures == set(funnel["institution_id"])
+    drawn = {p.stem for p in (data / "08_reporting/curation_funnel").glob("*.png")}
+    assert drawn == set(funnel["institution_id"])
     assert (data / "08_reporting/curation_funnel.png").is_file()
     # every photo's optic disc sits on the side of the eye its file names: no site alert
     named = index[index["eye"].isin(["OD", "OS"])]
@@ -104,6 +105,17 @@ def test_curate_demo_archive_meets_targets(kedro_project, run_kedro) -> None:
     assert agreement["judged"].sum() >= 0.9 * len(named)
     assert agreement["contradicted"].sum() <= 0.03 * agreement["judged"].sum(), agreement
     assert "optic disc is on the side" not in first.stdout + first.stderr
+
+    # counts and rates in the run's MLflow record
+    with sqlite3.connect(kedro_project / "mlflow.db") as db:
+        logged = dict(db.execute("SELECT key, value FROM metrics"))
+    assert logged["curate.pairs_kept"] == len(pairs)
+    assert logged["curate.images_found"] == figures["images"]
+    assert logged["curate.images_kept_rate"] == pytest.approx(len(pairs) / figures["images"])
+    reasons = {k.split("/", 1)[1]: v for k, v in logged.items() if "rejected_reason/" in k}
+    assert reasons.get("blurred", 0) > 0 and "quality" not in reasons  # by actual reason
+    assert logged["curate.quality_alerts"] == 0 and logged["curate.laterality_alerts"] == 0
+    assert logged["curate.eye_disc_contradiction_rate"] <= 0.03
 
     assert re.search(r"Images:\s+\d+\s+to\s+process", first.stdout + first.stderr)
     rerun = run_kedro(kedro_project, "run", "--pipeline=curate", CURATE)

@@ -12,8 +12,22 @@ STAGES: tuple[str, ...] = ("ingest", "read", "quality", "dedup", "pairing")
 
 
 def reason_family(reason: str) -> str:
-    """The reason without its detail (``unreadable: truncated`` -> ``unreadable``)."""
-    return reason.split(":", 1)[0].strip()
+    """The reason a funnel counts a rejected item under: one per item, so the counts of
+    a stage add up to its rejections.
+
+    ``unreadable: truncated`` -> ``unreadable``; a quality rejection counts under its
+    first (most important) reason, ``quality: blurred; underexposed`` -> ``blurred``; a
+    photo without a visible disc under what it was instead, ``no_fov; no_fundus`` ->
+    ``no_fundus`` (``no_fov; underexposed`` -> ``underexposed``).
+    """
+    text = reason.strip()
+    if text.startswith("quality:"):
+        text = text.removeprefix("quality:")
+    names = [part.strip() for part in text.split(";") if part.strip()]
+    if len(names) > 1 and names[0] == "no_fov":
+        names = names[1:]
+    first = names[0] if names else text
+    return first.split(":", 1)[0].strip()
 
 
 def build_funnel(found: pd.DataFrame, rejects: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from revision_pipeline.curation.funnel import (
     eye_disc_agreement,
     laterality_alerts,
     quality_alerts,
+    reason_family,
 )
 from revision_pipeline.curation.images import ImageSettings, phash_to_uint, process_images
 from revision_pipeline.curation.plots import institution_plots, overview_plot
@@ -275,6 +276,9 @@ def _metrics(inventory: pd.DataFrame, rejects: pd.DataFrame, pairs: pd.DataFrame
     }
     for stage, count in rejects[rejects["kind"] == "image"]["stage"].value_counts().items():
         values[f"images_rejected_{stage}"] = int(count)
+    image_rejects = rejects[rejects["kind"] == "image"]
+    for family, count in image_rejects["reason"].map(reason_family).value_counts().items():
+        values[f"images_rejected_reason/{family}"] = int(count)  # MLflow names allow '/'
     for split, count in pairs["split"].value_counts().items():
         values[f"pairs_{split}"] = int(count)
     return {k: {"value": float(v), "step": 0} for k, v in values.items()}
