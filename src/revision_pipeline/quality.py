@@ -1,7 +1,9 @@
 """Check fundus photographs before upload: ``python -m revision_pipeline.quality IMAGE...``.
 
-Prints one JSON line per image: ``{"path", "score", "passed", "reasons"}``. An
+Prints one JSON line per image: ``{"path", "score", "passed", "reasons"}``. A folder
+stands for the photographs in it and its sub-folders (by extension, in name order). An
 unreadable file is reported with ``passed: false`` and a reason ``unreadable: <why>``.
+The verdict is the curate pipeline's own (the same decoding, disc search and checks).
 The exit status is 0 (2 on usage errors); with ``--fail-on-reject`` it is 1 when any
 image did not pass.
 """
@@ -10,17 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
 import yaml
 
-from revision_pipeline.imaging.fov import detect_fov
-from revision_pipeline.imaging.io import ImageReadError, load_image
-from revision_pipeline.imaging.quality import QualityThresholds, assess_quality
-
-#: Decode size used by the CLI: quality metrics are computed at 512 px anyway.
-_MIN_SIDE = 512
+from revision_pipeline.imaging.io import SUPPORTED_EXTENSIONS
+from revision_pipeline.imaging.process import process_image
+from revision_pipeline.imaging.quality import ANALYSIS_SIDE, QualityThresholds
 
 
 def load_thresholds(path: Path | None) -> QualityThresholds:
@@ -43,17 +43,8 @@ def load_thresholds(path: Path | None) -> QualityThresholds:
 
 
 def check_image(path: Path, thresholds: QualityThresholds) -> dict[str, object]:
-    """Quality verdict for one file as the CLI prints it."""
-    try:
-        img = load_image(path, min_side=_MIN_SIDE)
-    except ImageReadError as exc:
-        return {
-            "path": str(path),
-            "score": 0.0,
-            "passed": False,
-            "reasons": [f"unreadable: {exc.reason}"],
-        }
-    result = assess_quality(img, detect_fov(img), thresholds)
+    """Quality verdict for one file as the CLI prints it (the curate pipeline's verdict)."""
+    result = process_image(path, ANALYSIS_SIDE, thresholds)
     return {
         "path": str(path),
         "score": round(result.score, 4),
@@ -62,13 +53,33 @@ def check_image(path: Path, thresholds: QualityThresholds) -> dict[str, object]:
     }
 
 
+def expand(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder replaced by the photographs under it (hidden ones skipped)."""
+    out: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            out.append(path)
+            continue
+        found = sorted(
+            p
+            for p in path.rglob("*")
+            if p.is_file()
+            and p.suffix.lower() in SUPPORTED_EXTENSIONS
+            and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        )
+        out.extend(found)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m revision_pipeline.quality",
         description="Judge the quality of colour fundus photographs; one JSON line per image.",
     )
-    parser.add_argument("images", nargs="+", type=Path, metavar="IMAGE", help="image files")
+    parser.add_argument(
+        "images", nargs="+", type=Path, metavar="IMAGE", help="image files, or folders of them"
+    )
     parser.add_argument(
         "--thresholds", type=Path, metavar="FILE.yml", help="YAML mapping of quality thresholds"
     )
@@ -76,12 +87,16 @@ def main(argv: list[str] | None = None) -> int:
         "--fail-on-reject", action="store_true", help="exit with status 1 if any image fails"
     )
     args = parser.parse_args(argv)
+    # stdout carries only the JSON lines; warnings go to stderr
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.WARNING, format="%(levelname)s %(message)s"
+    )
     try:
         thresholds = load_thresholds(args.thresholds)
     except (OSError, ValueError, yaml.YAMLError) as exc:
         parser.error(str(exc))
     all_passed = True
-    for path in args.images:
+    for path in expand(args.images):
         line = check_image(path, thresholds)
         all_passed &= bool(line["passed"])
         sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from imaging_helpers import camera_frame, jpeg_bytes
 
+from revision_pipeline.imaging import process_image
 from revision_pipeline.quality import main
 
 
@@ -67,3 +68,34 @@ def test_cli_module_help() -> None:
     )
     assert proc.returncode == 0
     assert "IMAGE" in proc.stdout and "--thresholds" in proc.stdout
+
+
+def test_a_folder_stands_for_its_photographs(images: list[Path], tmp_path: Path) -> None:
+    folder = tmp_path / "upload"
+    (folder / "day2").mkdir(parents=True)
+    (folder / "b.jpg").write_bytes(images[0].read_bytes())
+    (folder / "day2" / "a.png").write_bytes(images[1].read_bytes())
+    (folder / "notes.txt").write_text("not a photo")
+    (folder / ".hidden.jpg").write_bytes(images[0].read_bytes())
+    missing = tmp_path / "missing.jpg"
+    # as a site runs it: a fresh process, whose stdout must hold JSON lines only
+    proc = subprocess.run(
+        [sys.executable, "-m", "revision_pipeline.quality", str(folder), str(missing)],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    lines = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert "missing.jpg" in proc.stderr  # the warning goes to stderr
+    assert [x["path"] for x in lines] == [
+        str(folder / "b.jpg"), str(folder / "day2" / "a.png"), str(missing)
+    ]  # fmt: skip
+    assert lines[2]["reasons"] == ["unreadable: not_found"]
+
+
+def test_the_verdict_is_the_curate_pipelines(images: list[Path], capsys) -> None:
+    main([str(p) for p in images])
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    for path, line in zip(images, lines, strict=True):
+        result = process_image(path, 512)
+        assert (line["score"], line["passed"], line["reasons"]) == (
+            round(result.score, 4), result.passed, result.reasons
+        )  # fmt: skip

@@ -106,7 +106,8 @@ def process_image(
         data = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
     except OSError as exc:
         logger.warning("cannot read %s: %s", name, exc)
-        return ProcessedImage(None, 0.0, False, ["unreadable: io_error"], None, None, None, None)
+        why = "not_found" if isinstance(exc, FileNotFoundError) else "io_error"
+        return ProcessedImage(None, 0.0, False, [f"unreadable: {why}"], None, None, None, None)
     sha = content_hash(data)
     try:
         if suffix and suffix not in SUPPORTED_EXTENSIONS:
