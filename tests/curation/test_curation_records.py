@@ -15,6 +15,7 @@ from revision_pipeline.curation.records import (
     normalise_id_number,
     pair_rows,
     patient_key,
+    says_nothing,
 )
 
 SECRET = b"0123456789abcdef0123456789abcdef"
@@ -190,3 +191,12 @@ def test_identifiers_keep_an_unparsed_exam_date_as_written() -> None:
     # parsed: the ISO form (the audit adds its spellings); unparsed: as written; a
     # parsed Excel serial and text without digits are not searched for
     assert dates == {"2021-03-04", "05/03/2023"}
+
+
+@pytest.mark.parametrize(
+    ("text", "empty"),
+    [("", True), ("  ", True), ("。", True), ("，。 \n", True), (None, True),
+     ("右眼正常。", False), ("DR", False), ("双眼未见明显异常", False)],
+)  # fmt: skip
+def test_says_nothing(text: str | None, empty: bool) -> None:
+    assert says_nothing(text) is empty

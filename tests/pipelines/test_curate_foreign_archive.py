@@ -5,8 +5,9 @@ generator's templates), real fundus photos (``skimage.data.retina``) at other ca
 sizes and formats, and the quirks of real exports (UTF-8 with BOM, GB18030, columns in
 another order plus unknown ones, exam ids with ``-``, ``_`` and leading zeros, a report
 written over two lines, every eye token, a ``_<seq>`` suffix, burned-in overlay text, a
-blurred photo, a copy of a photo sent again by another institution). Curate must treat
-it as it treats the demo archive.
+blurred photo, a copy of a photo sent again by another institution, a report about one
+eye only and a diagnosis outside the label set). Curate must treat it as it treats the
+demo archive.
 """
 
 from __future__ import annotations
@@ -141,12 +142,30 @@ SOUTH_EXAMS = [
             "S-3_LE.jpg": (0, "resent", "OS", None),  # the north's 2023-0001_od.jpg again
         },
     ),
+    (
+        {
+            "exam_id": "S-4",
+            "patient_id": "0000453",
+            "patient_name": "司马光",
+            "id_number": "",
+            "sex": "男",
+            "age": "45",
+            "exam_date": "2022-12-09",
+            "report": "右眼孔源性视网膜脱离，累及黄斑。",  # the left eye is not mentioned
+        },
+        {
+            # a diagnosis outside the label set: abnormal, so not "normal", but no code
+            "S-4_RE.jpg": (1, "mirrored", "OD", []),
+            # nothing said about this eye: not paired (no_report_for_eye)
+            "S-4_LE.jpg": (2, "mirrored", "OS", None),
+        },
+    ),
 ]
 
 #: PHI planted above that must not cross the boundary.
 PHI = [
     "李建国", "13912345678", "11010519491231002X", "王芳", "欧阳娜娜", "赵敏", "Zhang Wei",
-    "44030419560218462X", "0755-83451234", "黄海涛", "MRN-88231", "MRN-77120",
+    "44030419560218462X", "0755-83451234", "黄海涛", "MRN-88231", "MRN-77120", "司马光",
     "2023/1/5", "2023年2月14日", "2022-11-30", "2022.12.01",
 ]  # fmt: skip
 
@@ -168,11 +187,14 @@ def _photo(seed: int, kind: str) -> np.ndarray:
         "large": ((3000, 2000), 1900),
         "blurred": ((2048, 1536), 1400),
         "resent": ((2048, 1536), 1400),
+        "mirrored": ((2048, 1536), 1400),
     }
     (w, h), d = frames[kind]
     disc = cv2.resize(_disc(seed), (d, d), interpolation=cv2.INTER_AREA)
     if kind == "blurred":
         disc = cv2.GaussianBlur(disc, (0, 0), 9)
+    if kind == "mirrored":  # another eye entirely: its vessels are not any photo's above
+        disc = np.ascontiguousarray(disc[:, ::-1])
     frame = np.zeros((h, w, 3), np.uint8)
     y0, x0 = (h - d) // 2, (w - d) // 2
     frame[y0 : y0 + d, x0 : x0 + d] = disc
@@ -250,11 +272,13 @@ def test_foreign_archive_is_curated_like_the_demo(foreign_archive: Path, run_ked
     # the blurred photo and the copy sent again are rejected, by name and why
     assert "blurred" in reason[f"{SOUTH}/images/S-3_RE.jpg"]
     assert f"{NORTH}/images/2023-0001_od.jpg" in reason[f"{SOUTH}/images/S-3_LE.jpg"]
-    # both eyes of an exam share its pseudonyms; five patients, nobody in two splits
+    # a report about the right eye only: the left photo has nothing to be paired with
+    assert reason[f"{SOUTH}/images/S-4_LE.jpg"] == "no_report_for_eye"
+    # both eyes of an exam share its pseudonyms; six patients, nobody in two splits
     for od, os_ in (("2023-0001_od.jpg", "2023-0001_OS.JPG"), ("000917_右.jpg", "000917_左.jpg")):
         a, b = by_source.loc[f"{NORTH}/images/{od}"], by_source.loc[f"{NORTH}/images/{os_}"]
         assert (a["patient_pid"], a["exam_pid"]) == (b["patient_pid"], b["exam_pid"])
-    assert pairs["patient_pid"].nunique() == 5
+    assert pairs["patient_pid"].nunique() == 6
     assert pairs.groupby("patient_pid")["split"].nunique().max() == 1
     assert not {"MRN-88231", "0000451"} & set(pairs["patient_pid"])
     # no planted identifier crosses the boundary, and the run's own audit agrees; the

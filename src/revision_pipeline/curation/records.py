@@ -134,6 +134,18 @@ def identifiers_of(reports: pd.DataFrame) -> pd.DataFrame:
     return table.drop_duplicates().reset_index(drop=True)
 
 
+_EMPTY_TEXT = re.compile(r"[\s\W_]*")
+
+
+def says_nothing(report: str | None) -> bool:
+    """Whether an eye's report text is empty (blank, or only punctuation).
+
+    A report written about one eye ("右眼孔源性视网膜脱离。") leaves the other eye's text
+    empty; that photo has nothing to be paired with.
+    """
+    return report is None or _EMPTY_TEXT.fullmatch(str(report)) is not None
+
+
 def pair_rows(images: pd.DataFrame, exams: pd.DataFrame) -> pd.DataFrame:
     """Attach to every kept image its exam's pseudonyms and eye-specific report and labels.
 

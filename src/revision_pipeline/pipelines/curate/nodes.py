@@ -34,6 +34,7 @@ from revision_pipeline.curation.records import (
     identifiers_of,
     pair_rows,
     read_crops,
+    says_nothing,
 )
 from revision_pipeline.curation.schema import PAIR_COLUMNS, PAIR_SCHEMA, REJECT_COLUMNS
 from revision_pipeline.curation.splits import SplitConfig, assign_splits
@@ -207,7 +208,12 @@ def build_pairs(
     ]
     pairs = pair_rows(kept, exams)
     pairs["split"] = assign_splits(pairs["patient_pid"], pairs["institution_id"], config.splits)
-    pairs = pairs.sort_values(["institution_id", "pair_id"]).reset_index(drop=True)
+    # a report about one eye only says nothing about the other eye's photo: no pair (it is
+    # rejected at the pairing stage as no_report_for_eye, see account_for_items)
+    silent = pairs["report"].map(says_nothing)
+    if silent.any():
+        logger.info("%d photos not paired: their report says nothing about their eye", silent.sum())
+    pairs = pairs[~silent].sort_values(["institution_id", "pair_id"]).reset_index(drop=True)
     index = pairs[["institution_id", "source", "pair_id", "split", "eye", "disc_offset"]].copy()
     return _pair_chunks(pairs, config.rows_per_shard), index
 
