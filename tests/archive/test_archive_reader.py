@@ -209,3 +209,34 @@ def test_canonical_dialect_used_when_absent(archive: Path) -> None:
     write_images(archive / "H1" / "images", ["E1_R.jpg"])
     (result,) = iter_institutions(archive, {})
     assert result.dialect == CANONICAL_DIALECT and len(result.matched) == 1
+
+
+def test_a_canonical_folder_under_a_declared_id_is_read_as_canonical(
+    archive: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # another archive reuses the demo's ids: H2, H3, H5, H6, H7 are declared in other
+    # dialects, but these folders are canonical
+    for inst in ("H2", "H3", "H5", "H6", "H7"):
+        write(archive / inst / "reports.csv", _csv_rows([("E1", "正常"), ("E2", "正常")]))
+        write_images(archive / inst / "images", ["E1_OD.jpg", "E1_OS.jpg", "E2_R.jpg"])
+    cfg = write(tmp_path / "institutions.yml", DIALECTS_YML)
+    with caplog.at_level(logging.WARNING):
+        results = {r.institution_id: r for r in iter_institutions(archive, load_dialects(cfg))}
+    for inst, result in results.items():
+        assert result.dialect == CANONICAL_DIALECT, inst
+        assert len(result.matched) == 3 and result.rejects.empty, (inst, result.rejects)
+    assert "H2: the dialect declared in institutions.yml does not fit" in caplog.text
+    assert "no reports file 检查报告.csv" in caplog.text
+    assert "H7: the dialect declared" in caplog.text and "named as its pattern says" in caplog.text
+
+
+def test_a_declared_dialect_stays_when_the_folder_is_not_canonical_either(
+    archive: Path, tmp_path: Path
+) -> None:
+    # the declared reports file is missing, and there is no reports.csv: a real problem,
+    # reported as such rather than papered over
+    write_images(archive / "H2" / "images", ["E1_OD.jpg"])
+    cfg = write(tmp_path / "institutions.yml", DIALECTS_YML)
+    (result,) = iter_institutions(archive, load_dialects(cfg))
+    assert result.dialect.reports.file == "检查报告.csv"
+    assert set(result.rejects["reason"]) == {"missing_reports_file", "orphan_image"}

@@ -147,6 +147,21 @@ def _classify(
     return row, None
 
 
+def names_any_image(root: Path, institution_id: str, dialect: Dialect, limit: int = 500) -> bool:
+    """Whether a file under the dialect's images folder matches its file-name pattern
+    (looking at ``limit`` files at most): a cheap test that a folder fits a dialect."""
+    directory = Path(root) / institution_id / dialect.images.dir
+    if not directory.is_dir():
+        return False
+    pattern = dialect.images.compiled_pattern()
+    for n, (rel, _entry) in enumerate(_walk(directory)):
+        if n >= limit:
+            break
+        if not _is_system(rel) and pattern.fullmatch(rel):
+            return True
+    return False
+
+
 def list_images(
     root: Path, institution_id: str, dialect: Dialect, exclude: set[str] | None = None
 ) -> ImageTable:

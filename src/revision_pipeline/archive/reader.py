@@ -18,8 +18,18 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from revision_pipeline.archive.config import INSTITUTION_ID_RE, Dialect, dialect_for
-from revision_pipeline.archive.images import IMAGE_COLUMNS, ImageTable, list_images
+from revision_pipeline.archive.config import (
+    CANONICAL_DIALECT,
+    INSTITUTION_ID_RE,
+    Dialect,
+    dialect_for,
+)
+from revision_pipeline.archive.images import (
+    IMAGE_COLUMNS,
+    ImageTable,
+    list_images,
+    names_any_image,
+)
 from revision_pipeline.archive.reports import (
     REJECT_COLUMNS,
     REPORT_COLUMNS,
@@ -200,6 +210,40 @@ def _empty_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
     return reports, rejects
 
 
+def _misfit(root: Path, institution_id: str, dialect: Dialect) -> str | None:
+    """Why a folder does not look exported in ``dialect``, or None when it does."""
+    folder = Path(root) / institution_id
+    if not (folder / dialect.reports.file).is_file():
+        return f"no reports file {dialect.reports.file}"
+    if not names_any_image(root, institution_id, dialect):
+        return f"no file under {dialect.images.dir}/ named as its pattern says"
+    return None
+
+
+def resolve_dialect(root: Path, institution_id: str, declared: Dialect) -> Dialect:
+    """The declared dialect, or the canonical one when the folder plainly is canonical.
+
+    ``institutions.yml`` may declare a dialect for a folder that does not use it: the
+    shipped file describes the demo archive, whose ids (``H002`` …) another archive may
+    reuse. When the declared dialect finds neither its reports file nor any photo it can
+    name, and the canonical dialect finds both, the folder is read as canonical, with a
+    warning naming the institution and what did not fit.
+    """
+    if declared == CANONICAL_DIALECT:
+        return declared
+    why = _misfit(root, institution_id, declared)
+    if why is None or _misfit(root, institution_id, CANONICAL_DIALECT) is not None:
+        return declared
+    logger.warning(
+        "%s: the dialect declared in institutions.yml does not fit this folder (%s), but the "
+        "canonical layout does (reports.csv, images/<exam_id>_<eye>.<ext>): read as canonical. "
+        "Remove or correct its entry in conf/base/institutions.yml.",
+        institution_id,
+        why,
+    )
+    return CANONICAL_DIALECT
+
+
 def iter_institutions(
     root: Path, dialects: dict[str, Dialect], institutions: list[str] | None = None
 ) -> Iterator[InstitutionArchive]:
@@ -220,4 +264,5 @@ def iter_institutions(
             raise FileNotFoundError(f"{root}: no institution folder(s) {unknown}")
         found = [i for i in found if i in set(institutions)]
     for institution_id in found:
-        yield read_institution(root, institution_id, dialect_for(institution_id, dialects))
+        dialect = resolve_dialect(root, institution_id, dialect_for(institution_id, dialects))
+        yield read_institution(root, institution_id, dialect)
