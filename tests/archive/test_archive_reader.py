@@ -240,3 +240,29 @@ def test_a_declared_dialect_stays_when_the_folder_is_not_canonical_either(
     (result,) = iter_institutions(archive, load_dialects(cfg))
     assert result.dialect.reports.file == "检查报告.csv"
     assert set(result.rejects["reason"]) == {"missing_reports_file", "orphan_image"}
+
+
+def test_names_that_differ_only_in_case_are_found(
+    archive: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write(archive / "H1" / "Reports.CSV", _csv_rows([("E1", "正常")]))
+    write_images(archive / "H1" / "Images", ["E1_OD.jpg", "E1_OS.jpg"])
+    with caplog.at_level(logging.WARNING):
+        (result,) = iter_institutions(archive, {})
+    assert (result.dialect.reports.file, result.dialect.images.dir) == ("Reports.CSV", "Images")
+    assert len(result.matched) == 2 and result.rejects.empty
+    assert "only the case differs" in caplog.text
+
+
+def test_files_outside_the_images_folder_are_rejected_by_name(archive: Path) -> None:
+    write(archive / "H1" / "reports.csv", _csv_rows([("E1", "正常")]))
+    write_images(archive / "H1" / "images", ["E1_OD.jpg"])
+    write_images(archive / "H1", ["E1_OS.jpg", "scans/E1_OD_2.jpg", "Thumbs.db"])
+    (result,) = iter_institutions(archive, {})
+    reasons = dict(zip(result.rejects["source"], result.rejects["reason"], strict=True))
+    assert reasons == {
+        "H1/E1_OS.jpg": "outside_images_folder: images/",
+        "H1/scans/E1_OD_2.jpg": "outside_images_folder: images/",
+        "H1/Thumbs.db": "not_an_image",
+    }
+    assert result.n_images == 4 and len(result.matched) == 1  # found = kept + rejected

@@ -88,8 +88,11 @@ def read_dicom_eye(path: Path) -> Eye | None:
     return None
 
 
-def _walk(directory: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
-    """(path relative to ``directory`` with '/' separators, entry) for every file, sorted."""
+def _walk(
+    directory: Path, skip: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """(path relative to ``directory`` with '/' separators, entry) for every file, sorted;
+    folders in ``skip`` (relative, with a trailing '/') are not entered."""
     stack: list[tuple[str, Path]] = [("", directory)]
     while stack:
         prefix, folder = stack.pop()
@@ -99,7 +102,8 @@ def _walk(directory: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
         for entry in children:
             rel = f"{prefix}{entry.name}"
             if entry.is_dir(follow_symlinks=False):
-                subdirs.append((f"{rel}/", Path(entry.path)))
+                if f"{rel}/" not in skip:
+                    subdirs.append((f"{rel}/", Path(entry.path)))
             elif entry.is_file():
                 yield rel, entry
             else:
@@ -147,6 +151,33 @@ def _classify(
     return row, None
 
 
+def _outside_images_folder(
+    root: Path, institution_id: str, dialect: Dialect, exclude: set[str]
+) -> list[tuple[str, str]]:
+    """Files of the institution folder that are neither under its images folder nor its
+    reports file: rejected by name, so that nothing found is dropped silently (photos in
+    ``Images/`` or loose in the folder are the usual case)."""
+    images_dir = PurePosixPath(dialect.images.dir).as_posix()
+    folder = Path(root) / institution_id
+    if images_dir in ("", ".") or not folder.is_dir():
+        return []  # the images folder is the institution folder: everything was listed
+    reports = PurePosixPath(institution_id, dialect.reports.file).as_posix()
+    out = []
+    for rel, _entry in _walk(folder, skip=frozenset({f"{images_dir}/"})):
+        source = f"{institution_id}/{rel}"
+        if source == reports or source in exclude:
+            continue
+        reason = "not_an_image" if _is_system(rel) else f"outside_images_folder: {images_dir}/"
+        out.append((source, reason))
+    if out:
+        logger.warning(
+            "%s: %d files outside its images folder %s/ (e.g. %s), rejected as "
+            "outside_images_folder",
+            institution_id, len(out), images_dir, out[0][0],
+        )  # fmt: skip
+    return out
+
+
 def names_any_image(root: Path, institution_id: str, dialect: Dialect, limit: int = 500) -> bool:
     """Whether a file under the dialect's images folder matches its file-name pattern
     (looking at ``limit`` files at most): a cheap test that a folder fits a dialect."""
@@ -191,6 +222,7 @@ def list_images(
                 rejects.append((source, reason))
             else:
                 rows.append({"institution_id": institution_id, "source": source, **row})
+    rejects.extend(_outside_images_folder(root, institution_id, dialect, exclude or set()))
     images = pd.DataFrame(rows, columns=list(IMAGE_COLUMNS), dtype=object)
     images["size_bytes"] = images["size_bytes"].astype("int64")
     if rejects:

@@ -220,19 +220,59 @@ def _misfit(root: Path, institution_id: str, dialect: Dialect) -> str | None:
     return None
 
 
+def _actual_case(folder: Path, rel: str) -> str:
+    """``rel`` with each part spelled as on disk when only its case differs (``Images``
+    for ``images``, ``Reports.CSV`` for ``reports.csv``); unchanged when not unique."""
+    parts = PurePosixPath(rel).parts
+    current, out = folder, []
+    for part in parts:
+        if (current / part).exists() or not current.is_dir():
+            name = part
+        else:
+            same = [e.name for e in current.iterdir() if e.name.casefold() == part.casefold()]
+            name = same[0] if len(same) == 1 else part
+        out.append(name)
+        current = current / name
+    return PurePosixPath(*out).as_posix() if out else rel
+
+
+def _as_on_disk(root: Path, institution_id: str, dialect: Dialect) -> Dialect:
+    """The dialect with its reports file and images folder spelled as on disk."""
+    folder = Path(root) / institution_id
+    file = _actual_case(folder, dialect.reports.file)
+    directory = _actual_case(folder, dialect.images.dir)
+    if (file, directory) == (dialect.reports.file, dialect.images.dir):
+        return dialect
+    logger.warning(
+        "%s: reading %s and %s/ (the dialect says %s and %s/; only the case differs)",
+        institution_id, file, directory, dialect.reports.file, dialect.images.dir,
+    )  # fmt: skip
+    return dialect.model_copy(
+        update={
+            "reports": dialect.reports.model_copy(update={"file": file}),
+            "images": dialect.images.model_copy(update={"dir": directory}),
+        }
+    )
+
+
 def resolve_dialect(root: Path, institution_id: str, declared: Dialect) -> Dialect:
-    """The declared dialect, or the canonical one when the folder plainly is canonical.
+    """The dialect to read a folder with: the declared one, or the canonical one when the
+    folder plainly is canonical; file and folder names spelled as on disk.
 
     ``institutions.yml`` may declare a dialect for a folder that does not use it: the
     shipped file describes the demo archive, whose ids (``H002`` …) another archive may
-    reuse. When the declared dialect finds neither its reports file nor any photo it can
-    name, and the canonical dialect finds both, the folder is read as canonical, with a
+    reuse. When the declared dialect misses its reports file or cannot name a single
+    photo, and the canonical dialect finds both, the folder is read as canonical, with a
     warning naming the institution and what did not fit.
     """
     if declared == CANONICAL_DIALECT:
-        return declared
+        return _as_on_disk(root, institution_id, declared)
+    declared = _as_on_disk(root, institution_id, declared)
     why = _misfit(root, institution_id, declared)
-    if why is None or _misfit(root, institution_id, CANONICAL_DIALECT) is not None:
+    if why is None:
+        return declared
+    canonical = _as_on_disk(root, institution_id, CANONICAL_DIALECT)
+    if _misfit(root, institution_id, canonical) is not None:
         return declared
     logger.warning(
         "%s: the dialect declared in institutions.yml does not fit this folder (%s), but the "
@@ -241,7 +281,7 @@ def resolve_dialect(root: Path, institution_id: str, declared: Dialect) -> Diale
         institution_id,
         why,
     )
-    return CANONICAL_DIALECT
+    return canonical
 
 
 def iter_institutions(
