@@ -266,3 +266,23 @@ def test_files_outside_the_images_folder_are_rejected_by_name(archive: Path) -> 
         "H1/Thumbs.db": "not_an_image",
     }
     assert result.n_images == 4 and len(result.matched) == 1  # found = kept + rejected
+
+
+def test_exam_ids_that_lost_their_leading_zeros_still_pair(
+    archive: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the table went through a spreadsheet (000917 -> 917); the photos kept their names
+    rows = [("917", "正常"), ("52", "正常"), ("7", "正常")]
+    write(archive / "H1" / "reports.csv", _csv_rows(rows))
+    names = ["000917_OD.jpg", "0052_OS.jpg", "7_OD.jpg", "07_OS.jpg"]
+    write_images(archive / "H1" / "images", names)
+    with caplog.at_level(logging.WARNING):
+        (result,) = iter_institutions(archive, {})
+    pairs = dict(zip(result.matched["source"], result.matched["exam_id"], strict=True))
+    assert pairs == {"H1/images/000917_OD.jpg": "917", "H1/images/0052_OS.jpg": "52",
+                     "H1/images/7_OD.jpg": "7"}  # fmt: skip
+    # 07 is not re-paired: exam 7 has a photo of its own under its exact id
+    reasons = result.rejects.set_index("source")["reason"]
+    assert reasons["H1/images/07_OS.jpg"] == "orphan_image"
+    assert "2 exam id(s) of photos match a report row only without" in caplog.text
+    assert "917" not in caplog.text  # identifiers are never logged

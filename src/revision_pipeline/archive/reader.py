@@ -88,6 +88,35 @@ def _with_key(frame: pd.DataFrame) -> pd.Series:
     return frame["exam_id"].map(exam_key) if len(frame) else pd.Series(dtype=object)
 
 
+def _restore_leading_zeros(
+    image_keys: pd.Series, report_keys: pd.Series, institution_id: str
+) -> pd.Series:
+    """Image exam keys, with a numeric key that has no report row mapped to the report
+    key that differs from it only in leading zeros (``000917`` -> ``917``: a table saved
+    through Excel loses them), when that report key is unique and has no photo of its own.
+    """
+    known = set(report_keys)
+    by_number: dict[str, list[str]] = {}
+    for key in known:
+        if key.isdigit():
+            by_number.setdefault(key.lstrip("0"), []).append(key)
+    exact = set(image_keys)
+    mapping = {}
+    for key in set(image_keys) - known:
+        targets = by_number.get(key.lstrip("0"), []) if key.isdigit() else []
+        if len(targets) == 1 and targets[0] not in exact:
+            mapping[key] = targets[0]
+    if not mapping:
+        return image_keys
+    # exam ids are identifiers: the log gives the count, never the values
+    logger.warning(
+        "%s: %d exam id(s) of photos match a report row only without their leading zeros; "
+        "paired so (was the report table saved through a spreadsheet?)",
+        institution_id, len(mapping),
+    )  # fmt: skip
+    return image_keys.map(lambda k: mapping.get(k, k))
+
+
 def match_images(
     reports: pd.DataFrame,
     images: pd.DataFrame,
@@ -115,7 +144,8 @@ def match_images(
     if report_keys.duplicated().any():
         dupes = sorted(set(reports["exam_id"][report_keys.duplicated(keep=False)]))[:5]
         raise ValueError(f"report rows are not unique per exam id: {dupes}")
-    image_keys = _with_key(images)
+    institution = str(images["institution_id"].iloc[0]) if len(images) else ""
+    image_keys = _restore_leading_zeros(_with_key(images), report_keys, institution)
     has_report = image_keys.isin(set(report_keys)) if len(images) else pd.Series(dtype=bool)
     has_image = report_keys.isin(set(image_keys)) if len(reports) else pd.Series(dtype=bool)
     left = images.loc[has_report.to_numpy(bool)].drop(columns="exam_id").copy()
