@@ -84,7 +84,7 @@ def test_a_folder_stands_for_its_photographs(images: list[Path], tmp_path: Path)
         capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip
     lines = [json.loads(x) for x in proc.stdout.splitlines()]
-    assert "missing.jpg" in proc.stderr  # the warning goes to stderr
+    assert "missing.jpg" not in proc.stderr  # reported in its JSON line only
     assert [x["path"] for x in lines] == [
         str(folder / "b.jpg"), str(folder / "day2" / "a.png"), str(missing)
     ]  # fmt: skip

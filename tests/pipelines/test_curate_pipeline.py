@@ -106,6 +106,13 @@ def test_curate_demo_archive_meets_targets(kedro_project, run_kedro) -> None:
     assert agreement["contradicted"].sum() <= 0.03 * agreement["judged"].sum(), agreement
     assert "optic disc is on the side" not in first.stdout + first.stderr
 
+    # the console log is past the PHI boundary: no exam id, patient id or planted value
+    exams = pd.read_csv(data / "01_raw/demo_truth/exams.csv", dtype=str).fillna("")
+    planted = pd.read_csv(data / "01_raw/demo_truth/phi.csv", dtype=str).fillna("")
+    log = first.stdout + first.stderr
+    secrets = set(exams["exam_id"]) | set(exams["patient_id"]) | set(planted["value"])
+    assert [v for v in sorted(secrets) if len(v) >= 4 and v in log] == []
+
     # counts and rates in the run's MLflow record
     with sqlite3.connect(kedro_project / "mlflow.db") as db:
         logged = dict(db.execute("SELECT key, value FROM metrics"))
@@ -209,6 +216,8 @@ def test_bad_inputs_are_rejected_by_name_and_the_run_completes(bad_archive, run_
         )
         or "folder is empty" in proc.stdout + proc.stderr
     )
+    # broken files are named in the rejects table (inside the boundary), never in the log
+    assert not re.search(r"[A-Z]X0000\d\d", proc.stdout + proc.stderr)
     data = bad_archive / "data"
     rejects = pd.read_parquet(data / "02_intermediate/rejects.parquet")
     reason = dict(zip(rejects["source"], rejects["reason"], strict=True))

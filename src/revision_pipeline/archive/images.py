@@ -79,7 +79,9 @@ def read_dicom_eye(path: Path) -> Eye | None:
             path, stop_before_pixels=True, specific_tags=["ImageLaterality", "Laterality"]
         )
     except Exception as exc:  # pydicom raises many kinds on a damaged file
-        logger.warning("%s: cannot read the DICOM header: %s", path, exc)
+        # file names carry exam ids (PHI): named at DEBUG only; the photo itself is
+        # judged (and if need be rejected by name) when it is decoded
+        logger.debug("%s: cannot read the DICOM header: %s", path, exc)
         return None
     for keyword in ("ImageLaterality", "Laterality"):
         eye = parse_eye(str(header.get(keyword, "") or ""))
@@ -107,7 +109,7 @@ def _walk(
             elif entry.is_file():
                 yield rel, entry
             else:
-                logger.warning("%s: neither a file nor a folder, skipped", entry.path)
+                logger.debug("%s: neither a file nor a folder, skipped", entry.path)
         stack.extend(reversed(subdirs))
 
 
@@ -169,11 +171,10 @@ def _outside_images_folder(
             continue
         reason = "not_an_image" if _is_system(rel) else f"outside_images_folder: {images_dir}/"
         out.append((source, reason))
-    if out:
+    if out:  # counted, not named: file names carry exam ids (the rejects table has them)
         logger.warning(
-            "%s: %d files outside its images folder %s/ (e.g. %s), rejected as "
-            "outside_images_folder",
-            institution_id, len(out), images_dir, out[0][0],
+            "%s: %d files outside its images folder %s/, rejected as outside_images_folder",
+            institution_id, len(out), images_dir,
         )  # fmt: skip
     return out
 

@@ -142,8 +142,8 @@ def match_images(
     """
     report_keys = _with_key(reports)
     if report_keys.duplicated().any():
-        dupes = sorted(set(reports["exam_id"][report_keys.duplicated(keep=False)]))[:5]
-        raise ValueError(f"report rows are not unique per exam id: {dupes}")
+        n = int(report_keys.duplicated().sum())  # ids are PHI: counted, not named
+        raise ValueError(f"report rows are not unique per exam id ({n} repeated)")
     institution = str(images["institution_id"].iloc[0]) if len(images) else ""
     image_keys = _restore_leading_zeros(_with_key(images), report_keys, institution)
     has_report = image_keys.isin(set(report_keys)) if len(images) else pd.Series(dtype=bool)

@@ -105,7 +105,8 @@ def process_image(
     try:
         data = bytes(source) if isinstance(source, bytes | bytearray) else Path(source).read_bytes()
     except OSError as exc:
-        logger.warning("cannot read %s: %s", name, exc)
+        # paths carry exam ids (PHI): DEBUG only; the verdict names the file where it may
+        logger.debug("cannot read %s: %s", name, exc)
         why = "not_found" if isinstance(exc, FileNotFoundError) else "io_error"
         return ProcessedImage(None, 0.0, False, [f"unreadable: {why}"], None, None, None, None)
     sha = content_hash(data)
@@ -114,7 +115,7 @@ def process_image(
             raise ImageReadError(name, "unsupported", f"extension {suffix!r}")
         img, size = decode_image(data, name, suffix, min_side=side)
     except ImageReadError as exc:
-        logger.info("unreadable image %s: %s", name, exc.reason)
+        logger.debug("unreadable image %s: %s", name, exc.reason)
         return ProcessedImage(
             None, 0.0, False, [f"unreadable: {exc.reason}"], sha, None, None, None
         )
