@@ -257,3 +257,14 @@ def test_unknown_sheet_is_unreadable(archive: Path) -> None:
     (reason,) = read_reports(archive, "H4", dialect).rejects["reason"]
     assert reason.startswith("unreadable_reports_file: no sheet '数据'")
     assert reason_code(reason) == "unreadable_reports_file"
+
+
+def test_a_file_without_header_row_is_rejected_without_logging_its_first_row(
+    archive: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    write(archive / "H1" / "reports.csv", "E1,P1,张三丰,110101199003071234,男,33,2023-03-05,正常\n")
+    with caplog.at_level("WARNING"):
+        table = read_reports(archive, "H1", CANONICAL_DIALECT)
+    assert set(table.rejects["reason"]) == {"missing_column: exam_id", "missing_column: report"}
+    assert "lacks column(s)" in caplog.text
+    assert "张三丰" not in caplog.text and "110101199003071234" not in caplog.text

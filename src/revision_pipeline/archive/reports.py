@@ -304,9 +304,12 @@ def read_reports(root: Path, institution_id: str, dialect: Dialect) -> ReportTab
     columns = resolve_columns(header, dialect.reports.columns)
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
+        # not the header's cells: a file without a header row has patient data there
         logger.warning(
-            "%s: %s lacks column(s) %s (header: %s)", institution_id, rel, missing, header
-        )
+            "%s: %s lacks column(s) %s (its first row has %d cells; map its column names "
+            "with reports.columns in conf/base/institutions.yml)",
+            institution_id, rel, missing, len(header),
+        )  # fmt: skip
         return _table(institution_id, [], [(rel, f"missing_column: {c}") for c in missing], n_rows)
     rows: list[dict[str, Any]] = []
     kept: dict[str, dict[str, Any]] = {}
