@@ -102,7 +102,7 @@ def _restore_leading_zeros(
             by_number.setdefault(key.lstrip("0"), []).append(key)
     exact = set(image_keys)
     mapping = {}
-    for key in set(image_keys) - known:
+    for key in exact - known:
         targets = by_number.get(key.lstrip("0"), []) if key.isdigit() else []
         if len(targets) == 1 and targets[0] not in exact:
             mapping[key] = targets[0]

@@ -280,9 +280,9 @@ def _metrics(inventory: pd.DataFrame, rejects: pd.DataFrame, pairs: pd.DataFrame
         "images_kept_rate": len(pairs) / images if images else 0.0,
         "institutions": int(inventory["institution_id"].nunique()),
     }
-    for stage, count in rejects[rejects["kind"] == "image"]["stage"].value_counts().items():
-        values[f"images_rejected_{stage}"] = int(count)
     image_rejects = rejects[rejects["kind"] == "image"]
+    for stage, count in image_rejects["stage"].value_counts().items():
+        values[f"images_rejected_{stage}"] = int(count)
     for family, count in image_rejects["reason"].map(reason_family).value_counts().items():
         values[f"images_rejected_reason/{family}"] = int(count)  # MLflow names allow '/'
     for split, count in pairs["split"].value_counts().items():
