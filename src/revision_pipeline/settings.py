@@ -2,14 +2,16 @@
 
 from kedro.config import OmegaConfigLoader
 
-from revision_pipeline.hooks import ValidateConfigHook
+from revision_pipeline.hooks import RunLockHook, TrackingDatabaseHook, ValidateConfigHook
 
-HOOKS = (ValidateConfigHook(),)
+HOOKS = (TrackingDatabaseHook(), ValidateConfigHook(), RunLockHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
+    # conf/local/parameters_*.yml overrides single keys (deep merge) instead of whole sections
+    "merge_strategy": {"parameters": "soft"},
     "config_patterns": {
         "institutions": ["institutions*", "institutions*/**"],
     },
