@@ -49,10 +49,20 @@ class FolderDataset(AbstractVersionedDataset[Path, Path]):
         if not source.is_dir():
             raise DatasetError(f"expected a folder to save, got {source}")
         target = Path(self._get_save_path())
-        if target.exists():
-            shutil.rmtree(target)
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(source, target)
+        # copy beside the target, then rename: a kill mid-copy never leaves a folder that
+        # loading (the latest version) would take as complete
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        try:
+            shutil.copytree(source, tmp)
+            if target.exists():
+                shutil.rmtree(target)
+            tmp.rename(target)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp)
         if self._artifact_path is not None:
             import mlflow
 

@@ -38,6 +38,8 @@ class ParquetShardsDataset(AbstractDataset[Iterable[pd.DataFrame | pa.Table], ds
 
     def save(self, data: Iterable[pd.DataFrame | pa.Table]) -> None:
         """Write each chunk as one shard, then replace the folder atomically."""
+        for stale in self._path.parent.glob(f".{self._path.name}.tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a run that was killed
         tmp = self._path.with_name(f".{self._path.name}.tmp-{uuid.uuid4().hex[:8]}")
         tmp.mkdir(parents=True)
         try:
