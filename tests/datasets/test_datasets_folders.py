@@ -32,7 +32,8 @@ def test_latest_version_is_loaded_and_temporaries_are_not_versions(tmp_path: Pat
         _folder(tmp_path, "a", "old")
     )
     # what a kill during a later save's copy leaves behind
-    partial = tmp_path / "models" / "retina_clip" / "2026-02-01T00.00.00.000Z" / ".retina_clip.tmp-1"
+    later = tmp_path / "models" / "retina_clip" / "2026-02-01T00.00.00.000Z"
+    partial = later / ".retina_clip.tmp-1"
     partial.mkdir(parents=True)
     (partial / "weights.txt").write_text("half")
     loaded = FolderDataset(path, version=Version(None, None)).load()
