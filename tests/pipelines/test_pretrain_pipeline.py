@@ -134,6 +134,12 @@ def test_kedro_run_pretrain_logs_to_mlflow(kedro_project, run_kedro) -> None:
     keys = {row[0] for row in db.execute("SELECT DISTINCT key FROM metrics")}
     assert {"pretrain.loss", "pretrain.lr", "pretrain.temperature"} <= keys
     assert any(k.startswith("pretrain.val.") for k in keys)
+    # parameters flattened: one column per key in the MLflow UI, and the run named after
+    # its pipeline
+    params = {row[0] for row in db.execute("SELECT key FROM params")}
+    assert {"pretrain.train.lr", "pretrain.train.epochs", "pretrain.model"} <= params
+    assert "pretrain" not in params
+    assert {row[0] for row in db.execute("SELECT name FROM runs")} == {"pretrain"}
     client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{kedro_project / 'mlflow.db'}")
     (run_id,) = [r[0] for r in db.execute("SELECT run_uuid FROM runs")]
     logged = {a.path for a in client.list_artifacts(run_id, "model")}
