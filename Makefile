@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m revision_pipeline.tracking init  # mlflow.db built whole, never half
 	touch $(STAMP)
 
 install: $(STAMP)  ## create .venv and install the project (only when pyproject.toml changed)
