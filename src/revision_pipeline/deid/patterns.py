@@ -83,7 +83,7 @@ def _cue(words: list[str] | tuple[str, ...]) -> str:
 
 def _name_parts() -> dict[str, str]:
     hard = lx.NAME_STOP_HARD
-    soft = hard + lx.NAME_STOP_SOFT
+    soft = hard + lx.NAME_STOP_SOFT + lx.NAME_STOP_VERBS
     compound = _alt(lx.COMPOUND_SURNAMES)
     surname = f"[{lx.SURNAMES}]"
     g_strong = cjk_except(hard)
@@ -111,6 +111,7 @@ def _name_parts() -> dict[str, str]:
 
 def _cue_rules() -> list[Rule]:
     """Everything introduced by a cue word: names, contacts, numbers, addresses, ages."""
+    from revision_pipeline.deid.names import dotted_name
     p = _name_parts()
     sep = r"\s*[:：]{0,3}\s*"  # typos double the colon: 报告医师：：张三
     name_cues = _cue(lx.NAME_CUES)
@@ -120,6 +121,7 @@ def _cue_rules() -> list[Rule]:
     weak_list = rf"{p['weak']}(?:\s*[、/]\s*{p['weak']})*"
     relation = rf"(?:(?:{_cue(lx.RELATIONS)})[ ]?)?"
     patient_cues = _cue(lx.PATIENT_CUES)
+    dotted = dotted_name()
     sexed = r"(?=[ ]?[,、 ][ ]?(?:[^,，。\n]{1,8}[,、 ][ ]?)?[男女](?:性)?(?:[,、 ]|\d))"
     number = r"(?=[A-Za-z\-_/#]*\d)[A-Za-z0-9#][A-Za-z0-9\-_/#]*(?:[ ]\d[A-Za-z0-9\-_/]*)*"
     return [
@@ -145,10 +147,10 @@ def _cue_rules() -> list[Rule]:
         Rule(
             NAME,
             rf"(?:(?:{name_cues}){paren}\s*[:：]+|(?:{strong_cues}){paren})\s*"
-            rf"{relation}(?P<v>{p['latin']}|{strong_list})",
+            rf"{relation}(?P<v>{dotted}|{p['latin']}|{strong_list})",
         ),
         Rule(NAME, rf"(?:{patient_cues})[ ]?(?P<v>{p['any']}){sexed}"),
-        Rule(NAME, rf"(?:{name_cues}){paren}[ ]?(?P<v>{p['latin']}|{weak_list})"),
+        Rule(NAME, rf"(?:{name_cues}){paren}[ ]?{relation}(?P<v>{dotted}|{p['latin']}|{weak_list})"),
         Rule(
             NAME,
             rf"(?<![A-Za-z])(?:{_cue(lx.LATIN_NAME_CUES)}){sep}"
@@ -293,8 +295,11 @@ def groups() -> tuple[Group, ...]:
     )
     surname_first = lx.SURNAMES + _first_chars(lx.COMPOUND_SURNAMES)
     titles = lx.NAME_TITLES + lx.NAME_ROLES
+    from revision_pipeline.deid.names import name_rules
+
     out = [
         _combine(_digit_rules(), "0123456789+(", None),
+        _combine(name_rules(), None, None),
         _combine(_cue_rules(), _first_chars(cue_words), None),
         _combine(_cjk_number_rules(), "〇○零一二三四五六七八九十百", "[月岁]"),
         _combine(_title_rules(), surname_first, "|".join(map(re.escape, titles))),

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from revision_pipeline.deid import names
 from revision_pipeline.deid import patterns as pt
 
 logger = logging.getLogger(__name__)
@@ -177,9 +178,39 @@ def find_phi(text: str, known: Iterable[str] = ()) -> list[PhiSpan]:
                 end -= 1
             if end > start:
                 spans.append(PhiSpan(start, end, group.kinds[name]))
+    spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.latin_names(norm))
+    spans = _unprotected(norm, spans)
+    ends = [sp.end for sp in spans if sp.kind == pt.NAME]
+    if ends:
+        spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.aliases(norm, ends))
     if known:
         spans.extend(_known_spans(norm, known))
     return _merge(spans)
+
+
+def _unprotected(norm: str, spans: list[PhiSpan]) -> list[PhiSpan]:
+    """Name spans cut back where a clinical look-alike (黄斑, 白内障, 原田病 …) begins, and
+    dropped where they start inside one; other spans as they are."""
+    if not any(sp.kind == pt.NAME for sp in spans):
+        return spans
+    guarded = names.protected(norm)
+    if not guarded:
+        return spans
+    out = []
+    for sp in spans:
+        if sp.kind == pt.NAME and not names.after_firm_cue(norm, sp.start):
+            start, end = names.without_leading_cue(norm, sp.start, sp.end), sp.end
+            for g_start, g_end in guarded:
+                if g_start <= start < g_end:
+                    end = start  # starts inside a clinical word: not a name
+                    break
+                if start < g_start < end:
+                    end = g_start
+            if end - start < 2 and not (end > start and sp.end - sp.start == 1):
+                continue
+            sp = PhiSpan(start, end, sp.kind)
+        out.append(sp)
+    return out
 
 
 def scrub(text: str, known: Iterable[str] = ()) -> str:

@@ -1,0 +1,274 @@
+"""Person names found by the structure of a report, not by a cue word alone.
+
+Five kinds of evidence, each a compiled pattern (or a cheap check) on the normalised
+text (see `text.normalize`):
+
+- **demographic headers**: a name followed by sex and/or age in any common layout
+  (``李明，男，56岁``, ``李明 男 56岁``, ``患者李明（男，56岁）``, table rows, a name with no
+  label at the very start of the report or of a line);
+- **person slots**: role and relation nouns before a name (``患儿``, ``受检者``, ``监护人``,
+  ``母亲`` … see `lexicon.NAME_CUES`), a name before what a person does (``王芳代诉``,
+  ``李强陪同``, ``王芳签字``) or before a role in parentheses (``王芳（母亲）``);
+- **signatures and speakers**: ``—— 王芳``, a name before a date at the end of a line,
+  chat speaker tags (``[10:32] 张伟：``), ``@mentions``;
+- **name shapes**: minority and transliterated names with a middle dot
+  (``阿依古丽·买买提``, ``约翰·史密斯``); romanised names checked syllable by syllable
+  (`romanised.is_romanised_name`); English names (two capitalised words);
+- **a surname list** with compound surnames (`lexicon.SURNAMES`,
+  `lexicon.COMPOUND_SURNAMES`) where a slot needs one.
+
+Clinical words that look like names (白内障, 高血压, 黄斑, 原田病, 牵牛花综合征, drug names)
+are protected: a name found inside one of `lexicon.CLINICAL_LOOKALIKES` is dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from revision_pipeline.deid import lexicon as lx
+from revision_pipeline.deid.patterns import NAME, Rule, cjk_except
+from revision_pipeline.deid.romanised import is_romanised_name
+
+__all__ = [
+    "after_firm_cue",
+    "aliases",
+    "dotted_name",
+    "latin_names",
+    "name_rules",
+    "protected",
+    "without_leading_cue",
+]
+
+_CJK = "[\u3400-\u4dbf\u4e00-\u9fff]"
+#: Middle dots that join the parts of a transliterated or minority name.
+_DOTS = "·•・‧･"
+
+
+def _alt(words: list[str] | tuple[str, ...]) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+def dotted_name() -> str:
+    """Two or more parts of a name joined by a middle dot (阿依古丽·买买提)."""
+    part = cjk_except(lx.DOTTED_NAME_STOP)
+    return rf"{part}{{1,8}}(?:[ ]?[{_DOTS}][ ]?{part}{{1,10}})+"
+
+
+@cache
+def _parts() -> dict[str, str]:
+    hard = lx.NAME_STOP_HARD
+    g = cjk_except(hard)
+    w = cjk_except(hard + lx.NAME_STOP_SOFT + lx.NAME_STOP_VERBS)
+    sur = rf"(?:{_alt(lx.COMPOUND_SURNAMES)}|[{lx.SURNAMES}])"
+    return {
+        "g": g,
+        "w": w,
+        "sur": sur,
+        "dotted": dotted_name(),
+        "han": rf"{sur}[ ]?{g}{g}?",  # surname + 1-2 characters after a firm slot
+        "han_weak": rf"{sur}[ ]?{w}{w}?",  # … where clinical words could follow
+    }
+
+
+def _sex_age() -> str:
+    """What follows a name in a demographic header: sex and/or age, in any layout (an
+    alias in parentheses may come first: 达瓦（Dawa），女，52岁)."""
+    alias = r"(?:[ ]*[(（][^)）\n]{1,24}[)）])?"
+    sep = r"[ ]*(?:[,，、/|;；:：]|[ ]|[(（\[【])[ ]*"
+    label = r"(?:(?:性别|性 别|Sex|sex|Gender|gender|年龄|年 龄|Age|age)[ ]*[:：]?[ ]*)?"
+    sex = r"(?:[男女](?:性|士|孩|童|婴)?|[MF](?![A-Za-z]))(?=[ ]*(?:[,，、/|;；)）\]】]|\d|$|\n|[ ]))"
+    age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|个月|月龄|y|Y|yo|岁半))"
+    return rf"(?={alias}{sep}{label}(?:{sex}|{age}))"
+
+
+def name_rules() -> list[Rule]:
+    """The structural name rules (each puts the name in group ``v``)."""
+    p = _parts()
+    header_labels = _cue(lx.HEADER_LABELS)
+    person = rf"{p['dotted']}|{p['han']}"
+    sex_age = _sex_age()
+    boundary = r"(?:^|(?<=[\n,，。;；:：、(（\[【\]】|/ ]))"
+    doers = _alt(lx.PERSON_VERBS)
+    roles = _alt(lx.RELATIONS + lx.PAREN_ROLES)
+    slot_cues = _cue(lx.NAME_CUES)
+    kin1 = f"(?:其|之|(?<=[\\n,，。;；:：、(（ ]))[{lx.KIN_SINGLE}]亲?"
+    intro = _alt(lx.NAME_INTRO)
+    paren = r"(?:[ ]*[(（][^)）\n]{0,12}[)）])?"
+    stamp = r"[\[【(（]?[ ]*(?:\d{1,2}[-/.月]\d{1,2}日?[ ]*)?\d{1,2}:\d{2}(?::\d{2})?[ ]*[\]】)）]?"
+    return [
+        # 1. Demographic header: a name (any characters but stop ones) at the start of the
+        #    text, a line or a field, or after a header label, followed by sex or age.
+        Rule(
+            NAME,
+            rf"(?:^|(?<=[\n ,，;；:：、|])|(?:{header_labels})[ ]*[:：]?)[ ]*"
+            rf"(?P<v>(?:{p['g']}{{2,4}}[ ]*/[ ]*)?(?:{p['dotted']}|{p['g']}{{2,6}}))" + sex_age,
+        ),
+        # … and a surname-led name anywhere, followed by sex or age.
+        Rule(NAME, rf"(?P<v>{person})" + sex_age),
+        # 2. Person slots: 其妹何丽萍, 父唐国华; 我是周小燕, 真名石守仁; 护工小芳陪同.
+        Rule(NAME, rf"{kin1}[ ]?(?P<v>{p['dotted']}|{p['han_weak']})"),
+        Rule(NAME, rf"(?:{intro})[ ]*[:：]?[ ]*(?P<v>{p['dotted']}|{p['han_weak']}|{p['g']}{{2,4}}(?=[ ,，。;；)）]))"),
+        Rule(NAME, rf"(?:{slot_cues})[ ]?(?P<v>{p['g']}{{2,3}})(?=[ ]*(?:{doers}))"),
+        # … a name before a role in parentheses: 王芳（母亲）, 石头（绰号）.
+        Rule(
+            NAME,
+            rf"(?P<v>{person}|{p['g']}{{2,4}})[ ]*[(（][ ]*(?:患者|患儿|病人|其)?(?:的)?(?:{roles})",
+        ),
+        # … a role with the name in parentheses: 家属（王芳）.
+        Rule(NAME, rf"(?:{slot_cues})[ ]*[(（][ ]*(?P<v>{person})[ ]*[)）]"),
+        # … a name before what a person does: 王芳代诉, 李强陪同, 王芳签字.
+        Rule(NAME, rf"{boundary}(?P<v>{p['dotted']}|{p['han_weak']})(?=[ ]*(?:{doers}))"),
+        # 3. Signatures: —— 王芳 / -王芳 2023.5.6 / a name before a date, a sign-off, or
+        #    alone on a line; a name heading a line with its hospital in parentheses.
+        Rule(NAME, rf"(?:——|—|--|~)[ ]*(?P<v>{person})"),
+        Rule(
+            NAME,
+            rf"{boundary}(?P<v>{p['dotted']}|{p['han_weak']})[ ]*(?=(?:19|20)\d{{2}}[-/.年]|(?:{_alt(lx.SIGN_OFFS)}))",
+        ),
+        Rule(NAME, rf"(?:^|(?<=[\n。.]))[ ]*(?P<v>{p['dotted']}|{p['han_weak']})[ ]*(?=$|\n)"),
+        Rule(NAME, rf"(?:^|(?<=\n))[ ]*(?P<v>{p['han_weak']})[ ]*(?=[(（][^)）\n]{{0,20}}(?:医院|科|中心|诊所))"),
+        # 4. Chat speakers: [10:32] 张伟：…, [15:12] 乡镇医生祁同伟：…, 吴磊（住院医）：….
+        Rule(
+            NAME,
+            rf"{stamp}[ ]*(?P<v>{p['dotted']}|{p['g']}{{2,4}}|[A-Za-z]{{2,12}}[ ]?{p['sur']})"
+            rf"(?={paren}[ ]*[:：])",
+        ),
+        Rule(
+            NAME,
+            rf"{stamp}[ ]*[^:：\n]{{1,8}}?(?P<v>{p['han']})(?={paren}[ ]*[:：])",
+        ),
+        Rule(NAME, rf"(?:^|(?<=\n))[ ]*(?P<v>{p['dotted']}|{p['han_weak']})(?={paren}[ ]*[:：])"),
+        Rule(NAME, rf"@[ ]?(?P<v>{p['g']}{{2,4}}|[A-Za-z][A-Za-z0-9_\-]{{1,30}})"),
+        # 5. A label and a surname-led name alone in its field: 主检：孟繁华.
+        Rule(
+            NAME,
+            rf"(?:^|(?<=[\n ,，。;；]))[\u4e00-\u9fff]{{1,5}}[:：][ ]*(?P<v>{p['han_weak']})"
+            r"(?=[ ]*(?:$|\n|[ ,，。;；]|\d))",
+        ),
+        # 6. Any middle-dot name.
+        Rule(NAME, rf"(?P<v>{p['dotted']})"),
+    ]
+
+
+def _cue(words: list[str]) -> str:
+    out = []
+    for w in sorted(set(words), key=len, reverse=True):
+        if len(w) == 2 and all("\u4e00" <= c <= "\u9fff" for c in w):
+            out.append(f"{w[0]}[ ]{{0,2}}{w[1]}")
+        else:
+            out.append(re.escape(w))
+    return "|".join(out)
+
+
+_LATIN_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z'’]*(?:[ \-]{1,2}[A-Za-z][A-Za-z'’]*)+")
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
+_TITLE = re.compile(r"[A-Z][a-z'’]+")
+
+
+@cache
+def _english_stop() -> frozenset[str]:
+    return frozenset(w.lower() for w in lx.LATIN_NOT_NAMES + lx.CLINICAL_ABBREVIATIONS)
+
+
+def latin_names(norm: str) -> list[tuple[int, int]]:
+    """Romanised Chinese names and two-word English names in runs of Latin words."""
+    out: list[tuple[int, int]] = []
+    stop = _english_stop()
+    for run in _LATIN_RUN.finditer(norm):
+        words = [(m.start() + run.start(), m.end() + run.start()) for m in _WORD.finditer(run[0])]
+        i = 0
+        while i < len(words) - 1:
+            found = 0
+            for size in (4, 3, 2):
+                if i + size > len(words):
+                    continue
+                start, end = words[i][0], words[i + size - 1][1]
+                piece = [norm[s:e] for s, e in words[i : i + size]]
+                if any(w.lower() in stop for w in piece):
+                    continue
+                if not any(w[0].isupper() for w in piece):
+                    continue
+                if is_romanised_name(norm[start:end]) or (
+                    size <= 3 and all(_TITLE.fullmatch(w) for w in piece)
+                ):
+                    out.append((start, end))
+                    found = size
+                    break
+            i += found or 1
+    return out
+
+
+@cache
+def _protected_re() -> re.Pattern[str]:
+    return re.compile(_alt(lx.CLINICAL_LOOKALIKES))
+
+
+def protected(norm: str) -> list[tuple[int, int]]:
+    """Where clinical words that look like names stand in ``norm``."""
+    return [m.span() for m in _protected_re().finditer(norm)]
+
+
+@cache
+def _leading_cue_re() -> re.Pattern[str]:
+    return re.compile(_alt(lx.NAME_CUES + lx.HEADER_LABELS + ["由其", "由", "其", "及", "和"]))
+
+
+def without_leading_cue(norm: str, start: int, end: int) -> int:
+    """The start of a name span past a cue word it swallowed (``翻译热依拉·艾力``)."""
+    if end - start < 4:
+        return start
+    m = _leading_cue_re().match(norm, start, end)
+    if m is None or end - m.end() < 2:
+        return start
+    return m.end()
+
+
+_ALIAS = re.compile(r"[ ]*[(（]([^)）\n]{1,30})[)）]")
+_ALIAS_SPLIT = re.compile(r"[ ]*[/、,，;；][ ]*")
+_HANGUL_OR_CJK = re.compile(r"[\uac00-\ud7af\u3400-\u4dbf\u4e00-\u9fff]{2,5}")
+_LATIN_ALIAS = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:[ ]+[A-Za-z][A-Za-z'’\-]*){0,3}")
+
+
+@cache
+def _alias_stop() -> tuple[frozenset[str], re.Pattern[str]]:
+    words = frozenset(w.lower() for w in lx.PAREN_ROLES + lx.NAME_CUES + lx.LATIN_NOT_NAMES)
+    return words, re.compile(f"[{re.escape(lx.DOTTED_NAME_STOP)}]|医院|科|中心|诊所|籍|族")
+
+
+def aliases(norm: str, name_ends: list[int]) -> list[tuple[int, int]]:
+    """Other names of a person in parentheses right after a name: ``Li Xiaoming(李晓明)``,
+    ``KIM MIN-JUN (김민준 / 金珉俊)``, ``达瓦（Dawa）``."""
+    words, stop = _alias_stop()
+    out: list[tuple[int, int]] = []
+    for end in name_ends:
+        m = _ALIAS.match(norm, end)
+        if m is None:
+            continue
+        pos = m.start(1)
+        for piece in _ALIAS_SPLIT.split(m.group(1)):
+            start = norm.find(piece, pos) if piece else -1
+            if start < 0:
+                continue
+            pos = start + len(piece)
+            if piece.lower() in words:
+                continue
+            if _HANGUL_OR_CJK.fullmatch(piece) and not stop.search(piece):
+                out.append((start, pos))
+            elif _LATIN_ALIAS.fullmatch(piece) and not any(
+                w.lower() in words for w in piece.split()
+            ):
+                out.append((start, pos))
+    return out
+
+
+@cache
+def _firm_cue_re() -> re.Pattern[str]:
+    cues = _cue(lx.NAME_CUES + lx.HEADER_LABELS)
+    return re.compile(rf"(?:{cues})[ ]*(?:[(（][^)）]{{0,8}}[)）])?[ ]*[:：][ ]*$")
+
+
+def after_firm_cue(norm: str, start: int) -> bool:
+    """Whether a person cue and a colon stand right before ``start`` (转诊医生：江南): there
+    a clinical look-alike is a name after all."""
+    return _firm_cue_re().search(norm, max(0, start - 14), start) is not None
