@@ -41,7 +41,10 @@ def main() -> None:
     figures = {"set": args.set.name, **ev.figures(), "reports_per_s": round(rate)}
     mean_chars = sum(len(r.text) for r in reports) / max(1, len(reports))
     styles = Counter(r.style for r in reports)
-    print(f"{args.set.name}: {len(reports)} reports in {len(styles)} styles, {mean_chars:.0f} chars mean")
+    print(
+        f"{args.set.name}: {len(reports)} reports in {len(styles)} styles, "
+        f"{mean_chars:.0f} chars mean"
+    )
     print(f"PHI spans removed: {ev.recall:.4f} of {sum(ev.spans.values())}")
     for category, row in figures["per_category"].items():
         print(f"  {category:<14} {row['recall']:.4f} of {row['spans']}")

@@ -7,6 +7,10 @@ matches, so one list covers both scripts.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
 #: Common single-character surnames, accepted after a weak cue ("患者张三").
 #: Very ambiguous ones (但, 由, 闭, 阴, 阳, 干, 门, 查, 双, 全 …) are left out on purpose:
 #: after a weak cue they would turn clinical words into names.
@@ -60,14 +64,14 @@ COMPOUND_SURNAMES = [
 #: Characters that end a name: never the 2nd or 3rd character of a name after a cue.
 #: (Sex, age, role and field words that follow a name in report headers.)
 NAME_STOP_HARD = (
-    "男女性别年龄岁歲科室号床院医生师诊检查电话手机住址地身份证日期时眼双左右因于在来主诉自今"
-    "的了是和与及等患者病人姓名家属陪同审核报告签字之其为请您你我嗯哦啊吧呢吗主籍族"
+    "男女性别年龄岁歲科室号床院医师诊检查电话手机住址地身份证日期时眼双左右因于在来主诉自今"
+    "的了是和与及等患者病人姓名属陪审核报告签字之其为请您你我嗯哦啊吧呢吗主籍族"
 )
 
 #: Further characters that may not follow a surname after a *weak* cue (no colon):
 #: they begin or continue clinical words (黄斑, 白内障, 高血压, 陈旧, 周边, 孔源 …).
 NAME_STOP_SOFT = (
-    "斑内障血压度规细括边围旧源视属面有何可同水显续离熟膜起极凝确素述经行曾患重镜身期复未该"
+    "家生同斑内障血压度规细括边围旧源视属面有何可同水显续离熟膜起极凝确素述经行曾患重镜身期复未该"
     "尚余程侧外我当今近均较稍仍已无伴既往要拒入首次需系以突反长定眼"
 )
 
@@ -439,114 +443,59 @@ ID_CUES = ["身份证号码", "身份证号", "身份证", "公民身份号码",
 #: Cues that introduce the patient (a name right after one, followed by the sex, is a name).
 PATIENT_CUES = ["患者", "病人", "病员", "受检者", "就诊者", "被检者"]
 
-# --- Structural name recognition (revision_pipeline.deid.names) ---------------------------
-# Compact lists: space-separated words, split at import.
+# --- Structural name recognition (revision_pipeline.deid.names, .context) -----------------
+
+
+def _load_words() -> dict[str, list[str]]:
+    path = Path(__file__).parent / "data" / "name_words.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {key: str(value).split() for key, value in raw.items()}
+
+
+_WORDS = _load_words()
 
 #: Role and relation nouns after which a person's name follows (added to NAME_CUES).
-PERSON_NOUNS = (
-    "患儿 患儿姓名 受检人 体检者 体检人 被体检者 受检者 就诊人 来访者 客户 孕妇 产妇 伤者 伤员 "
-    "家长 监护人姓名 陈述者 病史陈述者 供史者 代诉人 代诉者 代述 代诉 陪诊 陪诊人 陪护 陪护人 护工 "
-    "保姆 翻译 翻译员 译员 紧急联系人 联系人姓名 家属姓名 家属签字 签名人 亲属 亲友 朋友 同事 "
-    "邻居 室友 同学 班主任 老师 校医 司机 民警 警官 交警 辅警 急救员 护送人 送诊人 转诊医生 "
-    "转诊医师 接诊医生 接诊医师 首诊医生 主管医生 主管医师 值班医生 值班医师 会诊医生 会诊医师 "
-    "随访医生 门诊医生 责任护士 护士长 技术员 验光师 视光师 摄影师 操作医师 管床医生 住院医师 "
-    "上级医师 主任医师 副主任医师 主治 医生签名 医师签名 报告医生签名 检查者签名 "
-    "母亲 父亲 爸爸 妈妈 爷爷 奶奶 外公 外婆 姥姥 姥爷 祖父 祖母 其母 其父 其子 其女 其妻 其夫 "
-    "患儿母亲 患儿父亲 患儿之母 患儿之父 之母 之父 孙子 孙女 外孙 外孙女 儿媳 女婿 侄子 侄女 "
-    "哥哥 姐姐 弟弟 妹妹 丈夫 妻子 爱人 老伴 配偶 先生 太太 长子 次子 长女 次女 儿子 女儿 "
-    "祖母 祖父 外祖母 外祖父 曾孙 曾孙女 男友 女友 男朋友 女朋友 未婚夫 未婚妻 前夫 前妻 "
-    "继父 继母 养父 养母 公公 婆婆 岳父 岳母 舅舅 姑姑 阿姨 叔叔 伯伯 姨妈 舅妈 表哥 表姐 "
-    "表弟 表妹 堂兄 堂姐 兄长 大哥 大姐 二哥 二姐 小姨 社工 义工 志愿者 主检 主检医师 "
-    "主检医生 会诊 访视人 随访人 转出 转出医生 转入医生 接收医生 读片 读片医生 初审 复审 "
-    "签发 签发医生 审阅 Interpreter interpreter Translator translator 车间主任 班长 队长 "
-    "负责人 经办人 办事员 收件人 发件人 抄送 转诊人"
-).split()
+PERSON_NOUNS: list[str] = _WORDS["person_nouns"]
+#: Words that introduce a name: 我是周小燕, 患者叫谢广坤, 真名石守仁.
+NAME_INTRO: list[str] = _WORDS["name_intro"]
+#: Words that follow a signature: 刘建华 敬上.
+SIGN_OFFS: list[str] = _WORDS["sign_offs"]
+#: Labels that may stand before a name in a demographic header.
+HEADER_LABELS: list[str] = _WORDS["header_labels"]
+#: What a person named just before does: 王芳代诉, 李强陪同, 王芳签字.
+PERSON_VERBS: list[str] = _WORDS["person_verbs"]
+#: Roles that may follow a name in parentheses: 王芳（母亲）.
+PAREN_ROLES: list[str] = _WORDS["paren_roles"]
+#: Latin words that are never part of a person's name here (clinical terms, devices).
+LATIN_NOT_NAMES: list[str] = _WORDS["latin_not_names"]
+#: Clinical words that look like names or begin with a surname: never scrubbed as names.
+CLINICAL_LOOKALIKES: list[str] = _WORDS["clinical_lookalikes"]
+#: Cues before an employer or school (written as an address: it locates the person).
+EMPLOYER_CUES: list[str] = _WORDS["employer_cues"]
+#: Verbs before an employer: 就职于杭州云栖数据科技有限公司.
+EMPLOYER_VERBS: list[str] = _WORDS["employer_verbs"]
+#: Endings of organisation names.
+ORG_SUFFIXES: list[str] = _WORDS["org_suffixes"]
+#: Speaker roles of a chat transcript (not names).
+CHAT_ROLES: list[str] = _WORDS["chat_roles"]
+#: Line-opening labels that are no speaker even in a chat.
+CHAT_NOT_SPEAKERS: frozenset[str] = frozenset(_WORDS["chat_not_speakers"])
+
+NAME_CUES = list(dict.fromkeys([*NAME_CUES, *PERSON_NOUNS]))
+RELATIONS = list(dict.fromkeys([*RELATIONS, *_WORDS["relations_more"]]))
+NUMBER_CUES = list(dict.fromkeys([*NUMBER_CUES, *_WORDS["number_cues_more"]]))
 
 #: One-character kin words; a name follows them after 其/之 or a boundary (其妹何丽萍).
-KIN_SINGLE = "父母兄弟姐妹妻夫子女"
-
-#: Words that introduce a name: 我是周小燕, 患者叫谢广坤, 真名石守仁.
-NAME_INTRO = (
-    "我是 我叫 名叫 叫做 叫 本名 真名 原名 中文名 英文名 曾用名 绰号 小名 乳名 化名 昵称 网名"
-).split()
-
-#: Words that follow a signature: 刘建华 敬上.
-SIGN_OFFS = "敬上 敬启 谨上 谨启 手书 拜上 谨呈 亲笔".split()
-
-#: Labels that may stand before a name in a demographic header.
-HEADER_LABELS = (
-    "患者姓名 病人姓名 受检者姓名 体检者姓名 患儿姓名 姓名 患者 病人 病员 受检者 受检人 体检者 "
-    "患儿 就诊者 被检者 孕妇 产妇 伤者 客户 Name NAME name"
-).split()
-
-#: What a person named just before does: 王芳代诉, 李强陪同, 王芳签字.
-PERSON_VERBS = (
-    "代诉 代述 口述 陈述 诉 称 述 陪同 陪诊 陪伴 陪护 护送 送来 送至 签字 签名 代签 确认 同意 "
-    "拒绝 表示 要求 来电 致电 电话 说 告知 反映 发现 带 携 在场 翻译 签收 知情 联系 家属 之母 "
-    "之父 之子 之女 之妻 之夫 的母亲 的父亲 的儿子 的女儿 的丈夫 的妻子 的家属 本人 医生 医师"
-).split()
-
-#: Roles that may follow a name in parentheses: 王芳（母亲）.
-PAREN_ROLES = (
-    "母 父 之母 之父 家属 监护人 陪同 陪同人 联系人 翻译 司机 民警 警官 护士 医生 医师 技师 "
-    "本人 患者 患儿 孕妇 产妇 同事 朋友 邻居 老师 班主任 护工 保姆 亲属 代诉人 陈述者 "
-    "母亲 父亲 爷爷 奶奶 外公 外婆 姥姥 姥爷 妈妈 爸爸 绰号 小名 昵称 乳名 化名 本名 曾用名 "
-    "拼音 护照名 英文名 中文名 住院医 主治 主任 副主任 进修医 规培 实习医 护士长"
-).split()
+KIN_SINGLE = "父母兄弟姐妹妻夫子女爸妈"
 
 #: Characters that end a name before what the person does (代诉, 陪同, 签字, 称 …).
 NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来"
 
-#: Latin words that are never part of a person's name here (clinical terms, devices).
-LATIN_NOT_NAMES = (
-    "Coats Eales Stargardt Best Vogt Koyanagi Harada Terson Purtscher Leber Berlin Adie "
-    "Horner Marfan Behcet Behçet Fuchs Goldmann Humphrey Amsler Snellen Schirmer Sjogren "
-    "Susac Valsalva Irvine Gass Kearns Sayre Usher Bietti Wyburn Mason Hippel Lindau Sturge "
-    "Weber Coats Norrie Alport Stickler Wagner Kjer Doyne Sorsby Bardet Biedl Batten Tay Sachs "
-    "Niemann Pick Gaucher Waardenburg Duane Brown Mooren Posner Schlossman Cogan Reese Elschnig "
-    "Roth Siegrist Kayser Fleischer Hutchinson Rieger Axenfeld Peters Busacca Koeppe Dalen "
-    "Fuchs Sattler Haller Bruch Schlemm Tenon Zinn Mueller Muller Henle Bowman Descemet "
-    "Topcon Canon Nidek Zeiss Optos Heidelberg Spectralis Cirrus Kowa Visucam Daytona Triton "
-    "Optovue Centervue Eidon Crystalvue Huvitz Tomey Haag Streit Keeler Welch Allyn iCare Icare "
-    "Mr Mrs Ms Miss Dr Prof Doctor Patient Name Sex Age Gender Male Female Date Dx Exam Report "
-    "Tel Phone Fax Email WeChat Wechat QQ ID No Serial Device Camera Model Left Right Eye Eyes "
-    "Both Normal Fundus Retina Retinal Macula Macular Disc Optic Nerve Cup Vessel Vessels "
-    "Disease Syndrome Dystrophy Degeneration Edema Oedema Hemorrhage Haemorrhage Exudate "
-    "Exudates Drusen Atrophy Detachment Occlusion Vein Artery Branch Central Diabetic "
-    "Retinopathy Glaucoma Cataract Myopia High Mild Moderate Severe Proliferative Non "
-    "Stage Grade Type Level Plus Zone Follow Up Review Refer Referral Urgent Routine Impression "
-    "Findings Diagnosis Advice Suggest Suggestion Recommendation Conclusion History Chief "
-    "Complaint Visual Acuity Pressure Image Images Photo Photos Quality Good Poor Fair Ok OK "
-    "Yes No None Nil Negative Positive The And Of In On With Without For To At By From Is Are "
-    "Was Were Be Not Seen See Suspect Suspected Possible Likely Consider Rule Out Please Thanks "
-    "Thank Hi Hello Dear Regards Best Sincerely Am Pm AM PM Hospital Clinic Center Centre Eye "
-    "People Peoples University Medical College Health Check Checkup Department Dept Ward Room "
-    "Bed Floor Building Road Street Lane District City Province County Village China Chinese "
-    "Beijing Shanghai Guangzhou Shenzhen Wuhan Chengdu Hangzhou Nanjing Tianjin Chongqing Xian "
-    "Lhasa Urumqi Kashgar Hohhot Yinchuan Xining Lanzhou Kunming Nanning Harbin Changchun "
-    "Shenyang Dalian Jinan Qingdao Zhengzhou Taiyuan Shijiazhuang Hefei Fuzhou Xiamen Nanchang "
-    "Changsha Guiyang Haikou Sanya Hong Kong Macau Taiwan Xinjiang Tibet Xizang Guangdong "
-    "Passport Visa Nationality OD OS OU"
-).split()
-
-#: Clinical words that look like names or begin with a surname: never scrubbed as names.
-CLINICAL_LOOKALIKES = (
-    "白内障 白斑 白点 白色 白线 白鞘 高血压 高血脂 高血糖 高度近视 高度 高反射 高眼压 黄斑 黄白色 "
-    "黄色 黄染 黄疸 原田病 原田 小柳 牵牛花 樱桃红 棉絮斑 棉绒斑 火焰状 石灰样 陈旧性 陈旧 "
-    "周边部 周边 周围 何时 林间 关注 万一 于是 方可 江南 康柏西普 雷珠单抗 阿柏西普 甲钴胺 "
-    "羟苯磺酸钙 房角 房水 金属 钱币 毛细血管 毛玻璃 单纯 全视网膜 屈光 曲度 余光 时有 常规 "
-    "常见 明显 明确 温度 安全 易于 施行 简单 项目 封闭 麻木 迟缓 皮质 粟粒 尤其 符合 舒张 "
-    "梅毒 焦点 申请 颜色 庞大 殷红 劳累 解剖 窦性 连续 石化 康复 车祸 冷静 冷敷 平素 "
-    "孔源性 卫生 程度 范围 潘氏 包裹 包括 毕竟 向心性 柯氏 米粒 米色 苏木 沙眼 "
-    "贾氏 史氏 左眼 右眼 双眼 任何 宁可 齐全 裴氏 祁氏 骆驼 龙胆紫 鲍曼 华法林 "
-    "阿托品 阿司匹林 阿昔洛韦 卡巴克络 康宁 田字 文献 方案 方法 方向 方式 方面 傅里叶 "
-    "钟点 钟方向 钟位 点钟 项下 董氏 戴镜 戴用 冯氏 牛眼 牛奶 熊猫 燕麦 金黄色 "
-    "严重 严格 路径 成人 成熟 成年 应用 应该 应当 "
-    "管径 管壁 管腔 边界 边缘 边缘清 宫内 童年 鲁米那 岳氏 凌晨 师范 乔氏 罗氏 "
-    "曾经 曾有 曾行 曾患 余未见 余无 余同前 伍氏 邢氏 包块 包膜 广泛 沙氏"
-).split()
-
-NAME_CUES = list(dict.fromkeys(NAME_CUES + PERSON_NOUNS))
-
 #: Characters never inside a middle-dot name (its parts are transliterations: 别克, 艾力).
 DOTTED_NAME_STOP = "的了是和与及患者病人姓名家属陪同之其为男女岁眼诊断查在到已未于从向说称诉签等"
+
+#: Characters that never belong to a name in a demographic header (labels, sex, age).
+HEADER_NAME_STOP = "男女性别年龄岁姓名患者病人科室号床院医诊检查电话眼双左右的是在因于主诉,:"
+
+#: Characters never inside an organisation name found without a cue.
+ORG_STOP = "患者病人诉述称因于在被由自的了是和与及男女岁眼双左右查见示伴无未"

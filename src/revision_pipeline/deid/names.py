@@ -24,15 +24,20 @@ are protected: a name found inside one of `lexicon.CLINICAL_LOOKALIKES` is dropp
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from revision_pipeline.deid import lexicon as lx
-from revision_pipeline.deid.patterns import NAME, Rule, cjk_except
+from revision_pipeline.deid.patterns import NAME, Rule, _alt, _cue, cjk_except
 from revision_pipeline.deid.romanised import is_romanised_name
 
 __all__ = [
+    "BackRule",
     "after_firm_cue",
     "aliases",
+    "back_names",
+    "back_rules",
+    "before_sex_age",
     "dotted_name",
     "latin_names",
     "name_rules",
@@ -45,8 +50,12 @@ _CJK = "[\u3400-\u4dbf\u4e00-\u9fff]"
 _DOTS = "·•・‧･"
 
 
-def _alt(words: list[str] | tuple[str, ...]) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+_SEX_AGE_GATE = r"[男女岁MF]|个月|月龄|\d[ ]*[yY]"
+_STAMP_GATE = r"\d:\d\d"
+
+
+def _surname_first() -> str:
+    return lx.SURNAMES + "".join(sorted({w[0] for w in lx.COMPOUND_SURNAMES}))
 
 
 def dotted_name() -> str:
@@ -63,6 +72,7 @@ def _parts() -> dict[str, str]:
     sur = rf"(?:{_alt(lx.COMPOUND_SURNAMES)}|[{lx.SURNAMES}])"
     return {
         "g": g,
+        "h": cjk_except(lx.HEADER_NAME_STOP),
         "w": w,
         "sur": sur,
         "dotted": dotted_name(),
@@ -71,94 +81,171 @@ def _parts() -> dict[str, str]:
     }
 
 
+def _sex_age_anchor() -> str:
+    """Sex and/or age right after a name in a demographic header (the name ends where
+    this starts)."""
+    sep = r"(?:[,，、/|;；:：]|[ ]|[(（\[【])[ ]*"
+    label = r"(?:(?:性别|性 别|Sex|sex|Gender|gender|年龄|年 龄|Age|age)[ ]*[:：]?[ ]*)?"
+    sex = (
+        r"(?:[男女](?:性|士|孩|童|婴)?|[MF](?![A-Za-z]))(?=[ ]*(?:[,，、/|;；)）\]】]|\d|$|\n|[ ]))"
+    )
+    age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|个月|月龄|y|Y|yo|岁半))"
+    return rf"{sep}{label}(?:{sex}|{age})"
+
+
 def _sex_age() -> str:
     """What follows a name in a demographic header: sex and/or age, in any layout (an
     alias in parentheses may come first: 达瓦（Dawa），女，52岁)."""
     alias = r"(?:[ ]*[(（][^)）\n]{1,24}[)）])?"
     sep = r"[ ]*(?:[,，、/|;；:：]|[ ]|[(（\[【])[ ]*"
     label = r"(?:(?:性别|性 别|Sex|sex|Gender|gender|年龄|年 龄|Age|age)[ ]*[:：]?[ ]*)?"
-    sex = r"(?:[男女](?:性|士|孩|童|婴)?|[MF](?![A-Za-z]))(?=[ ]*(?:[,，、/|;；)）\]】]|\d|$|\n|[ ]))"
+    sex = (
+        r"(?:[男女](?:性|士|孩|童|婴)?|[MF](?![A-Za-z]))(?=[ ]*(?:[,，、/|;；)）\]】]|\d|$|\n|[ ]))"
+    )
     age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|个月|月龄|y|Y|yo|岁半))"
     return rf"(?={alias}{sep}{label}(?:{sex}|{age}))"
 
 
-def name_rules() -> list[Rule]:
-    """The structural name rules (each puts the name in group ``v``)."""
+@dataclass(frozen=True)
+class BackRule:
+    """A name that ends where ``anchor`` matches: ``back`` (the name in group ``v``) is
+    searched in the ``window`` characters before each anchor. Faster than a forward
+    pattern whose start could be any character."""
+
+    anchor: str
+    back: str
+    window: int = 16
+    gate: str | None = None
+
+
+def back_rules() -> list[BackRule]:
+    """Names recognised by what follows them (sex and age, a role, an act, a date)."""
     p = _parts()
     header_labels = _cue(lx.HEADER_LABELS)
     person = rf"{p['dotted']}|{p['han']}"
-    sex_age = _sex_age()
     boundary = r"(?:^|(?<=[\n,，。;；:：、(（\[【\]】|/ ]))"
     doers = _alt(lx.PERSON_VERBS)
     roles = _alt(lx.RELATIONS + lx.PAREN_ROLES)
-    slot_cues = _cue(lx.NAME_CUES)
-    kin1 = f"(?:其|之|(?<=[\\n,，。;；:：、(（ ]))[{lx.KIN_SINGLE}]亲?"
-    intro = _alt(lx.NAME_INTRO)
-    paren = r"(?:[ ]*[(（][^)）\n]{0,12}[)）])?"
-    stamp = r"[\[【(（]?[ ]*(?:\d{1,2}[-/.月]\d{1,2}日?[ ]*)?\d{1,2}:\d{2}(?::\d{2})?[ ]*[\]】)）]?"
+    alias = r"(?:[ ]*[(（][^)）\n]{1,24}[)）])?"
+    sex_age = _sex_age_anchor()
     return [
         # 1. Demographic header: a name (any characters but stop ones) at the start of the
         #    text, a line or a field, or after a header label, followed by sex or age.
-        Rule(
-            NAME,
+        BackRule(
+            sex_age,
             rf"(?:^|(?<=[\n ,，;；:：、|])|(?:{header_labels})[ ]*[:：]?)[ ]*"
-            rf"(?P<v>(?:{p['g']}{{2,4}}[ ]*/[ ]*)?(?:{p['dotted']}|{p['g']}{{2,6}}))" + sex_age,
+            rf"(?P<v>(?:{p['h']}{{2,4}}[ ]*/[ ]*)?(?:{p['dotted']}|{p['h']}{{2,6}})){alias}",
+            window=40,
         ),
         # … and a surname-led name anywhere, followed by sex or age.
-        Rule(NAME, rf"(?P<v>{person})" + sex_age),
-        # 2. Person slots: 其妹何丽萍, 父唐国华; 我是周小燕, 真名石守仁; 护工小芳陪同.
-        Rule(NAME, rf"{kin1}[ ]?(?P<v>{p['dotted']}|{p['han_weak']})"),
-        Rule(NAME, rf"(?:{intro})[ ]*[:：]?[ ]*(?P<v>{p['dotted']}|{p['han_weak']}|{p['g']}{{2,4}}(?=[ ,，。;；)）]))"),
-        Rule(NAME, rf"(?:{slot_cues})[ ]?(?P<v>{p['g']}{{2,3}})(?=[ ]*(?:{doers}))"),
-        # … a name before a role in parentheses: 王芳（母亲）, 石头（绰号）.
+        BackRule(sex_age, rf"(?P<v>{p['han']}){alias}", window=36),
+        # 2. A name before a role in parentheses: 王芳（母亲）, 石头（绰号）.
+        BackRule(
+            rf"[ ]*[(（][ ]*(?:患者|患儿|病人|其)?(?:的)?(?:{roles})",
+            rf"(?P<v>{person}|{p['g']}{{2,4}})",
+            gate="[(（]",
+        ),
+        # … a name before what a person does: 王芳代诉, 李强陪同, 护工小芳陪同.
+        BackRule(doers, rf"(?:{_cue(lx.NAME_CUES)})[ ]?(?P<v>{p['g']}{{2,3}})"),
+        BackRule(doers, rf"{boundary}(?P<v>{p['dotted']}|{p['han_weak']})"),
+        # 3. Signatures: a name before a date or a sign-off (王芳 2023.5.6, 刘建华 敬上), or
+        #    heading a line with its hospital in parentheses.
+        BackRule(
+            rf"(?:19|20)\d{{2}}[-/.年]|{_alt(lx.SIGN_OFFS)}",
+            rf"{boundary}(?P<v>{p['dotted']}|{p['han_weak']})",
+        ),
+        BackRule(
+            r"[(（][^)）\n]{0,20}(?:医院|科|中心|诊所)",
+            rf"(?:^|(?<=\n))[ ]*(?P<v>{p['han_weak']})",
+            gate="[(（]",
+        ),
+    ]
+
+
+@cache
+def _compiled_back() -> tuple[
+    tuple[re.Pattern[str], re.Pattern[str], int, re.Pattern[str] | None], ...
+]:
+    return tuple(
+        (
+            re.compile(r.anchor),
+            re.compile(r.back + r"[ ]*$"),
+            r.window,
+            re.compile(r.gate) if r.gate else None,
+        )
+        for r in back_rules()
+    )
+
+
+def back_names(norm: str) -> list[tuple[int, int]]:
+    """Spans of the names found by `back_rules`."""
+    out: list[tuple[int, int]] = []
+    for anchor, back, window, gate in _compiled_back():
+        if gate is not None and gate.search(norm) is None:
+            continue
+        for a in anchor.finditer(norm):
+            end = a.start()
+            m = back.search(norm, max(0, end - window), end)
+            if m is not None:
+                out.append(m.span("v"))
+    return out
+
+
+def name_rules() -> list[Rule]:
+    """The forward structural name rules (each puts the name in group ``v``)."""
+    p = _parts()
+    kin1 = f"(?:其|之|我|他|她|(?<=[\\n,，。;；:：、(（ ]))[{lx.KIN_SINGLE}]亲?"
+    intro = _alt(lx.NAME_INTRO)
+    paren = r"(?:[ ]*[(（][^)）\n]{0,12}[)）])?"
+    stamp = r"[\[【(（]?[ ]*(?:\d{1,2}[-/.月]\d{1,2}日?[ ]*)?\d{1,2}:\d{2}(?::\d{2})?[ ]*[\]】)）]?"
+    person = rf"{p['dotted']}|{p['han']}"
+    return [
+        # Person slots: 其妹何丽萍, 父唐国华; 我是周小燕, 真名石守仁.
         Rule(
             NAME,
-            rf"(?P<v>{person}|{p['g']}{{2,4}})[ ]*[(（][ ]*(?:患者|患儿|病人|其)?(?:的)?(?:{roles})",
+            rf"{kin1}[ ]?(?P<v>{p['dotted']}|{p['han_weak']})",
+            gate=f"[{lx.KIN_SINGLE}]",
+            entry="其之我他她\n,，。;；:：、(（ " + lx.KIN_SINGLE,
+        ),
+        Rule(
+            NAME,
+            rf"(?:{intro})[ ]*[:：]?[ ]*"
+            rf"(?P<v>{p['dotted']}|{p['han_weak']}|{p['g']}{{2,4}}(?=[ ,，。;；)）]))",
+            entry="".join(sorted({w[0] for w in lx.NAME_INTRO})),
         ),
         # … a role with the name in parentheses: 家属（王芳）.
-        Rule(NAME, rf"(?:{slot_cues})[ ]*[(（][ ]*(?P<v>{person})[ ]*[)）]"),
-        # … a name before what a person does: 王芳代诉, 李强陪同, 王芳签字.
-        Rule(NAME, rf"{boundary}(?P<v>{p['dotted']}|{p['han_weak']})(?=[ ]*(?:{doers}))"),
-        # 3. Signatures: —— 王芳 / -王芳 2023.5.6 / a name before a date, a sign-off, or
-        #    alone on a line; a name heading a line with its hospital in parentheses.
-        Rule(NAME, rf"(?:——|—|--|~)[ ]*(?P<v>{person})"),
-        Rule(
-            NAME,
-            rf"{boundary}(?P<v>{p['dotted']}|{p['han_weak']})[ ]*(?=(?:19|20)\d{{2}}[-/.年]|(?:{_alt(lx.SIGN_OFFS)}))",
-        ),
+        Rule(NAME, rf"(?:{_cue(lx.NAME_CUES)})[ ]*[(（][ ]*(?P<v>{person})[ ]*[)）]", gate="[(（]"),
+        # Signatures: —— 王芳; a surname-led name alone on a line.
+        Rule(NAME, rf"(?:——|—|--|~)[ ]*(?P<v>{person})", gate="—|--|~", entry="—-~"),
         Rule(NAME, rf"(?:^|(?<=[\n。.]))[ ]*(?P<v>{p['dotted']}|{p['han_weak']})[ ]*(?=$|\n)"),
-        Rule(NAME, rf"(?:^|(?<=\n))[ ]*(?P<v>{p['han_weak']})[ ]*(?=[(（][^)）\n]{{0,20}}(?:医院|科|中心|诊所))"),
-        # 4. Chat speakers: [10:32] 张伟：…, [15:12] 乡镇医生祁同伟：…, 吴磊（住院医）：….
+        # Chat speakers: [10:32] 张伟：…, [15:12] 乡镇医生祁同伟：…, 吴磊（住院医）：….
         Rule(
             NAME,
             rf"{stamp}[ ]*(?P<v>{p['dotted']}|{p['g']}{{2,4}}|[A-Za-z]{{2,12}}[ ]?{p['sur']})"
             rf"(?={paren}[ ]*[:：])",
+            gate=_STAMP_GATE,
         ),
         Rule(
             NAME,
             rf"{stamp}[ ]*[^:：\n]{{1,8}}?(?P<v>{p['han']})(?={paren}[ ]*[:：])",
+            gate=_STAMP_GATE,
         ),
         Rule(NAME, rf"(?:^|(?<=\n))[ ]*(?P<v>{p['dotted']}|{p['han_weak']})(?={paren}[ ]*[:：])"),
-        Rule(NAME, rf"@[ ]?(?P<v>{p['g']}{{2,4}}|[A-Za-z][A-Za-z0-9_\-]{{1,30}})"),
-        # 5. A label and a surname-led name alone in its field: 主检：孟繁华.
+        Rule(
+            NAME,
+            rf"@[ ]?(?P<v>{p['g']}{{2,4}}|[A-Za-z][A-Za-z0-9_\-]{{1,30}})",
+            gate="@",
+            entry="@",
+        ),
+        # A label and a surname-led name alone in its field: 主检：孟繁华.
         Rule(
             NAME,
             rf"(?:^|(?<=[\n ,，。;；]))[\u4e00-\u9fff]{{1,5}}[:：][ ]*(?P<v>{p['han_weak']})"
             r"(?=[ ]*(?:$|\n|[ ,，。;；]|\d))",
         ),
-        # 6. Any middle-dot name.
-        Rule(NAME, rf"(?P<v>{p['dotted']})"),
+        # Any middle-dot name.
+        Rule(NAME, rf"(?P<v>{p['dotted']})", gate=f"[{_DOTS}]"),
     ]
-
-
-def _cue(words: list[str]) -> str:
-    out = []
-    for w in sorted(set(words), key=len, reverse=True):
-        if len(w) == 2 and all("\u4e00" <= c <= "\u9fff" for c in w):
-            out.append(f"{w[0]}[ ]{{0,2}}{w[1]}")
-        else:
-            out.append(re.escape(w))
-    return "|".join(out)
 
 
 _LATIN_RUN = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z'’]*(?:[ \-]{1,2}[A-Za-z][A-Za-z'’]*)+")
@@ -253,10 +340,8 @@ def aliases(norm: str, name_ends: list[int]) -> list[tuple[int, int]]:
             pos = start + len(piece)
             if piece.lower() in words:
                 continue
-            if _HANGUL_OR_CJK.fullmatch(piece) and not stop.search(piece):
-                out.append((start, pos))
-            elif _LATIN_ALIAS.fullmatch(piece) and not any(
-                w.lower() in words for w in piece.split()
+            if (_HANGUL_OR_CJK.fullmatch(piece) and not stop.search(piece)) or (
+                _LATIN_ALIAS.fullmatch(piece) and not any(w.lower() in words for w in piece.split())
             ):
                 out.append((start, pos))
     return out
@@ -268,7 +353,20 @@ def _firm_cue_re() -> re.Pattern[str]:
     return re.compile(rf"(?:{cues})[ ]*(?:[(（][^)）]{{0,8}}[)）])?[ ]*[:：][ ]*$")
 
 
+@cache
+def _sex_age_re() -> re.Pattern[str]:
+    return re.compile(_sex_age())
+
+
+def before_sex_age(norm: str, end: int) -> bool:
+    """Whether sex or age follows ``end`` as in a demographic header (林间，男，35岁)."""
+    return _sex_age_re().match(norm, end) is not None
+
+
 def after_firm_cue(norm: str, start: int) -> bool:
     """Whether a person cue and a colon stand right before ``start`` (转诊医生：江南): there
     a clinical look-alike is a name after all."""
+    before = norm[max(0, start - 3) : start].rstrip(" ")
+    if not before or before[-1] not in ":：":
+        return False
     return _firm_cue_re().search(norm, max(0, start - 14), start) is not None

@@ -38,6 +38,8 @@ class Rule:
     kind: str
     pattern: str
     marker: str | None = None  # only run when this substring is present
+    gate: str | None = None  # only run when this regex finds something
+    entry: str | None = None  # characters a match can start with (a fast pre-check)
 
 
 @dataclass(frozen=True)
@@ -65,20 +67,43 @@ def cjk_except(excluded: str) -> str:
     return "[" + "".join(parts) + "]"
 
 
+def _trie(paths: list[list[str]]) -> str:
+    """An alternation of token sequences factored by common prefixes: at each position
+    the engine follows one branch per character instead of trying every word (hundreds
+    of cue words stay fast). Longer words are still preferred, as in a longest-first
+    alternation."""
+    trie: dict = {}
+    for tokens in paths:
+        node = trie
+        for tok in tokens:
+            node = node.setdefault(tok, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [tok + build(child) for tok, child in sorted(node.items()) if tok]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
 def _alt(words: list[str] | tuple[str, ...]) -> str:
-    """Escaped alternation, longest first (Python's ``re`` takes the first that fits)."""
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    """Escaped alternation of ``words``, preferring the longest (as a prefix trie)."""
+    return _trie([[re.escape(c) for c in w] for w in set(words) if w])
 
 
 def _cue(words: list[str] | tuple[str, ...]) -> str:
     """Like `_alt`, but two-character Chinese cues may hold a space (``姓 名``, ``电 话``)."""
-    out = []
-    for w in sorted(set(words), key=len, reverse=True):
+    paths = []
+    for w in set(words):
+        tokens = [re.escape(c) for c in w]
         if len(w) == 2 and all("\u4e00" <= c <= "\u9fff" for c in w):
-            out.append(f"{w[0]}[ ]{{0,2}}{w[1]}")
-        else:
-            out.append(re.escape(w))
-    return "|".join(out)
+            tokens[1] = "[ ]{0,2}" + tokens[1]
+        if tokens:
+            paths.append(tokens)
+    return _trie(paths)
 
 
 def _name_parts() -> dict[str, str]:
@@ -112,14 +137,15 @@ def _name_parts() -> dict[str, str]:
 def _cue_rules() -> list[Rule]:
     """Everything introduced by a cue word: names, contacts, numbers, addresses, ages."""
     from revision_pipeline.deid.names import dotted_name
+
     p = _name_parts()
     sep = r"\s*[:：]{0,3}\s*"  # typos double the colon: 报告医师：：张三
     name_cues = _cue(lx.NAME_CUES)
     strong_cues = _cue(lx.NAME_CUES_STRONG)
     paren = r"(?:\s*[(（][^)）\n]{1,6}[)）])?"
-    strong_list = rf"{p['strong']}(?:\s*[、/]\s*{p['strong']})*"
-    weak_list = rf"{p['weak']}(?:\s*[、/]\s*{p['weak']})*"
     relation = rf"(?:(?:{_cue(lx.RELATIONS)})[ ]?)?"
+    strong_list = rf"{p['strong']}(?:\s*[、/]\s*{relation}{p['strong']})*"
+    weak_list = rf"{p['weak']}(?:\s*[、/]\s*{relation}{p['weak']})*"
     patient_cues = _cue(lx.PATIENT_CUES)
     dotted = dotted_name()
     sexed = r"(?=[ ]?[,、 ][ ]?(?:[^,，。\n]{1,8}[,、 ][ ]?)?[男女](?:性)?(?:[,、 ]|\d))"
@@ -150,7 +176,9 @@ def _cue_rules() -> list[Rule]:
             rf"{relation}(?P<v>{dotted}|{p['latin']}|{strong_list})",
         ),
         Rule(NAME, rf"(?:{patient_cues})[ ]?(?P<v>{p['any']}){sexed}"),
-        Rule(NAME, rf"(?:{name_cues}){paren}[ ]?{relation}(?P<v>{dotted}|{p['latin']}|{weak_list})"),
+        Rule(
+            NAME, rf"(?:{name_cues}){paren}[ ]?{relation}(?P<v>{dotted}|{p['latin']}|{weak_list})"
+        ),
         Rule(
             NAME,
             rf"(?<![A-Za-z])(?:{_cue(lx.LATIN_NAME_CUES)}){sep}"
@@ -295,11 +323,12 @@ def groups() -> tuple[Group, ...]:
     )
     surname_first = lx.SURNAMES + _first_chars(lx.COMPOUND_SURNAMES)
     titles = lx.NAME_TITLES + lx.NAME_ROLES
+    from revision_pipeline.deid.context import context_rules
     from revision_pipeline.deid.names import name_rules
 
     out = [
         _combine(_digit_rules(), "0123456789+(", None),
-        _combine(name_rules(), None, None),
+        *(_combine([r], r.entry, r.gate) for r in name_rules() + context_rules()),
         _combine(_cue_rules(), _first_chars(cue_words), None),
         _combine(_cjk_number_rules(), "〇○零一二三四五六七八九十百", "[月岁]"),
         _combine(_title_rules(), surname_first, "|".join(map(re.escape, titles))),

@@ -25,10 +25,38 @@ __all__ = ["derive_tables", "is_romanised_name", "split_syllables", "tables"]
 DATA = Path(__file__).parent / "data" / "pinyin.txt"
 
 #: Romanisations of common surnames outside Hanyu Pinyin (Hong Kong, Taiwan, Korea).
-OTHER_SURNAMES = (
-    "lee chan wong cheung leung ng tsang chow lau yeung kwok ho tse lam choi kim park "
-    "chiu hui yip fung tam mak kwan siu poon szeto au yau tsui"
-).split()
+OTHER_SURNAMES = [
+    "lee",
+    "chan",
+    "wong",
+    "cheung",
+    "leung",
+    "ng",
+    "tsang",
+    "chow",
+    "lau",
+    "yeung",
+    "kwok",
+    "ho",
+    "tse",
+    "lam",
+    "choi",
+    "kim",
+    "park",
+    "chiu",
+    "hui",
+    "yip",
+    "fung",
+    "tam",
+    "mak",
+    "kwan",
+    "siu",
+    "poon",
+    "szeto",
+    "au",
+    "yau",
+    "tsui",
+]
 
 #: Interjection readings that are no syllable of a name.
 _NOT_SYLLABLES = {"m", "n", "ng", "hm", "hng", "r", "ê", "o", "yo", "lo", "ei", "eh"}
@@ -36,8 +64,8 @@ _NOT_SYLLABLES = {"m", "n", "ng", "hm", "hng", "r", "ê", "o", "yo", "lo", "ei",
 
 def derive_tables() -> tuple[list[str], list[str]]:
     """Syllables and surname romanisations from ``pypinyin`` (a build-time dependency)."""
-    from pypinyin.constants import PINYIN_DICT
     from pypinyin import Style, lazy_pinyin
+    from pypinyin.constants import PINYIN_DICT
     from pypinyin.style import convert
 
     syllables: set[str] = set()

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from revision_pipeline.deid import names
+from revision_pipeline.deid import context, names
 from revision_pipeline.deid import patterns as pt
 
 logger = logging.getLogger(__name__)
@@ -178,7 +178,9 @@ def find_phi(text: str, known: Iterable[str] = ()) -> list[PhiSpan]:
                 end -= 1
             if end > start:
                 spans.append(PhiSpan(start, end, group.kinds[name]))
+    spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.back_names(norm))
     spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.latin_names(norm))
+    spans.extend(PhiSpan(s, e, kind) for s, e, kind in context.chat_speakers(norm))
     spans = _unprotected(norm, spans)
     ends = [sp.end for sp in spans if sp.kind == pt.NAME]
     if ends:
@@ -198,7 +200,8 @@ def _unprotected(norm: str, spans: list[PhiSpan]) -> list[PhiSpan]:
         return spans
     out = []
     for sp in spans:
-        if sp.kind == pt.NAME and not names.after_firm_cue(norm, sp.start):
+        firm = names.after_firm_cue(norm, sp.start) or names.before_sex_age(norm, sp.end)
+        if sp.kind == pt.NAME and not firm:
             start, end = names.without_leading_cue(norm, sp.start, sp.end), sp.end
             for g_start, g_end in guarded:
                 if g_start <= start < g_end:

@@ -1,0 +1,94 @@
+"""PHI that the first rules missed on independently written reports: employers and
+schools, licence plates, phone numbers read out in Chinese numerals, ages over 89
+without 岁, chat nicknames.
+
+Employers and schools are written as ``[地址]`` (the placeholder set is part of the
+tokenizer's vocabulary and stays as it is); plates as ``[编号]``.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from revision_pipeline.deid import lexicon as lx
+from revision_pipeline.deid.patterns import (
+    ADDRESS,
+    AGE,
+    NAME,
+    NUMBER,
+    PHONE,
+    Rule,
+    _alt,
+    cjk_except,
+)
+
+__all__ = ["chat_speakers", "context_rules"]
+
+_PROVINCE_SHORT = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+_CN_DIGITS = "幺一二三四五六七八九零〇两"
+
+
+def context_rules() -> list[Rule]:
+    """Employer, plate, spoken-number and old-age rules (PHI in group ``v``)."""
+    suffix = _alt(lx.ORG_SUFFIXES)
+    body = cjk_except(lx.ORG_STOP)
+    field = r"[^\s,，。;；:：()（）]"
+    return [
+        Rule(
+            ADDRESS,
+            rf"(?:{_alt(lx.EMPLOYER_CUES)})[ ]*[:：][ ]*(?P<v>{field}{{2,30}})",
+        ),
+        Rule(
+            ADDRESS,
+            rf"(?:{_alt(lx.EMPLOYER_VERBS)})[ ]*(?P<v>{body}{{2,24}}?(?:{suffix}))",
+        ),
+        Rule(ADDRESS, rf"(?<![\u4e00-\u9fff])(?P<v>{body}{{2,20}}?(?:{suffix}))"),
+        Rule(
+            NUMBER,
+            rf"(?P<v>[{_PROVINCE_SHORT}][A-Z][·• ]?[A-Z0-9]{{4,6}}[警急学挂领港澳]?)"
+            r"(?![A-Za-z0-9])",
+        ),
+        Rule(PHONE, rf"(?P<v>[{_CN_DIGITS}](?:[ \-]?[{_CN_DIGITS}]){{6,12}})"),
+        Rule(
+            AGE, r"(?P<v>(?:九十[一二三四五六七八九]?|一百[零一二三四五六七八九十]*)(?:了|多|高龄))"
+        ),
+        Rule(AGE, r"(?<![\d.])(?P<v>(?:9\d|1[01]\d))(?=了|高龄|多岁)"),
+        Rule(NUMBER, r"(?P<v>\d{1,3}[ ]?号(?:抢救|监护|观察|加)?床)"),
+    ]
+
+
+_SPEAKER = re.compile(
+    r"(?:^|\n)[ ]*(?:[\[【(（]?\d{1,2}:\d{2}(?::\d{2})?[\]】)）]?[ ]*)?"
+    r"([^\n:：]{1,12}?)[ ]*(?:[(（][^)）\n]{0,14}[)）])?[ ]*[:：]"
+)
+_QQ_NICK = re.compile(r"(?:^|\n)[ ]*([^\n:：()（）\d]{2,12}?)[ ]*[(（]\d{5,12}[)）]")
+
+
+@cache
+def _role_labels() -> frozenset[str]:
+    return frozenset(lx.CHAT_ROLES)
+
+
+def chat_speakers(norm: str) -> list[tuple[int, int, str]]:
+    """Speaker nicknames of a chat transcript (``向日葵🌻：``, ``小雨点：``).
+
+    Only in a text that reads as a chat: at least two lines open with a speaker role
+    (医生：, 患者：, 家属：) or a time stamp. Then every other line-opening speaker tag
+    that is no role is a nickname.
+    """
+    matches = list(_SPEAKER.finditer(norm))
+    roles = _role_labels()
+    is_role = [m.group(1).strip() in roles for m in matches]
+    stamped = sum(1 for m in matches if re.match(r"[\n ]*[\[【(（]?\d{1,2}:\d{2}", m.group(0)))
+    if sum(is_role) + stamped < 2:
+        return [(m.start(1), m.end(1), NAME) for m in _QQ_NICK.finditer(norm)]
+    out = []
+    for m, role in zip(matches, is_role, strict=True):
+        value = m.group(1).strip()
+        if role or not value or value in lx.CHAT_NOT_SPEAKERS:
+            continue
+        start = m.start(1) + m.group(1).find(value)
+        out.append((start, start + len(value), NAME))
+    out.extend((m.start(1), m.end(1), NAME) for m in _QQ_NICK.finditer(norm))
+    return out
