@@ -71,7 +71,7 @@ NAME_STOP_HARD = (
 #: Further characters that may not follow a surname after a *weak* cue (no colon):
 #: they begin or continue clinical words (黄斑, 白内障, 高血压, 陈旧, 周边, 孔源 …).
 NAME_STOP_SOFT = (
-    "家生同斑内障血压度规细括边围旧源视属面有何可同水显续离熟膜起极凝确素述经行曾患重镜身期复未该"
+    "生同斑内障血压度规细括边围旧源视属面有何可同水显续离熟膜起极凝确素述经行曾患重镜身期复未该"
     "尚余程侧外我当今近均较稍仍已无伴既往要拒入首次需系以突反长定眼"
 )
 

@@ -124,7 +124,10 @@ def _name_parts() -> dict[str, str]:
         "解剖|窦性|白色|白点|黄色|黄白|高反|高血|常见|明确|周围|周身|连续|石化|万一|金属|康复|车祸|冷静|冷敷|平素|曲度"
     )
     return {
-        "strong": rf"(?:{compound}|{surname}|{g_strong})[ ]{{0,2}}{g_strong}{g_strong}?",
+        # after a cue and a colon: a surname and one or two characters, or any two to four
+        # characters that end where the field does (医生：建议… is speech, not a name)
+        "strong": rf"(?:(?:{compound}|{surname})[ ]{{0,2}}{g_strong}{g_strong}?"
+        rf"|{g_strong}{{2,4}}(?=[^\u3400-\u9fff]|$))",
         "weak": rf"(?!{neg})(?:{compound}|{surname})[ ]?{g_weak}{g_weak}?",
         "any": rf"{g_strong}{{2,4}}",
         "surname_only": rf"(?!{neg})(?:{compound}|{surname})",
