@@ -489,7 +489,7 @@ NUMBER_CUES = list(dict.fromkeys([*NUMBER_CUES, *_WORDS["number_cues_more"]]))
 KIN_SINGLE = "父母兄弟姐妹妻夫子女爸妈"
 
 #: Characters that end a name before what the person does (代诉, 陪同, 签字, 称 …).
-NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来"
+NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来提讲叙"
 
 #: Characters never inside a middle-dot name (its parts are transliterations: 别克, 艾力).
 DOTTED_NAME_STOP = "的了是和与及患者病人姓名家属陪同之其为男女岁眼诊断查在到已未于从向说称诉签等"
@@ -499,3 +499,29 @@ HEADER_NAME_STOP = "男女性别年龄岁姓名患者病人科室号床院医诊
 
 #: Characters never inside an organisation name found without a cue.
 ORG_STOP = "患者病人诉述称因于在被由自的了是和与及男女岁眼双左右查见示伴无未"
+
+#: Words after which a name may start in running text (今日王国庆诉…, 由张强陪同).
+BEFORE_NAME_WORDS = [
+    "今日",
+    "今天",
+    "昨日",
+    "昨天",
+    "当日",
+    "次日",
+    "现",
+    "由",
+    "与",
+    "和",
+    "及",
+    "同",
+    "经",
+    "被",
+    "请",
+    "嘱",
+    "让",
+    "叫",
+    "给",
+    "向",
+    "跟",
+    "携",
+]

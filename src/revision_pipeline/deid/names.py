@@ -40,6 +40,7 @@ __all__ = [
     "before_sex_age",
     "dotted_name",
     "latin_names",
+    "list_neighbours",
     "name_rules",
     "protected",
     "without_leading_cue",
@@ -128,6 +129,8 @@ def back_rules() -> list[BackRule]:
     roles = _alt(lx.RELATIONS + lx.PAREN_ROLES)
     alias = r"(?:[ ]*[(（][^)）\n]{1,24}[)）])?"
     sex_age = _sex_age_anchor()
+    # words after which a name may start in running text: 今日王国庆诉…, 由张强陪同
+    after_word = "|".join(f"(?<={re.escape(w)})" for w in lx.BEFORE_NAME_WORDS)
     return [
         # 1. Demographic header: a name (any characters but stop ones) at the start of the
         #    text, a line or a field, or after a header label, followed by sex or age.
@@ -147,7 +150,7 @@ def back_rules() -> list[BackRule]:
         ),
         # … a name before what a person does: 王芳代诉, 李强陪同, 护工小芳陪同.
         BackRule(doers, rf"(?:{_cue(lx.NAME_CUES)})[ ]?(?P<v>{p['g']}{{2,3}})"),
-        BackRule(doers, rf"{boundary}(?P<v>{p['dotted']}|{p['han_weak']})"),
+        BackRule(doers, rf"(?:{boundary}|{after_word})(?P<v>{p['dotted']}|{p['han_weak']})"),
         # 3. Signatures: a name before a date or a sign-off (王芳 2023.5.6, 刘建华 敬上), or
         #    heading a line with its hospital in parentheses.
         BackRule(
@@ -230,7 +233,11 @@ def name_rules() -> list[Rule]:
             rf"{stamp}[ ]*[^:：\n]{{1,8}}?(?P<v>{p['han']})(?={paren}[ ]*[:：])",
             gate=_STAMP_GATE,
         ),
-        Rule(NAME, rf"(?:^|(?<=\n))[ ]*(?P<v>{p['dotted']}|{p['han_weak']})(?={paren}[ ]*[:：])"),
+        Rule(
+            NAME,
+            rf"(?:^|(?<=\n))[ ]*(?:[【\[][^】\]\n]{{1,6}}[】\]][ ]*)?"
+            rf"(?P<v>{p['dotted']}|{p['han_weak']})(?={paren}[ ]*[:：])",
+        ),
         Rule(
             NAME,
             rf"@[ ]?(?P<v>{p['g']}{{2,4}}|[A-Za-z][A-Za-z0-9_\-]{{1,30}})",
@@ -370,3 +377,26 @@ def after_firm_cue(norm: str, start: int) -> bool:
     if not before or before[-1] not in ":：":
         return False
     return _firm_cue_re().search(norm, max(0, start - 14), start) is not None
+
+
+@cache
+def _neighbour_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    p = _parts()
+    name = rf"{p['dotted']}|{p['han_weak']}"
+    after = re.compile(rf"[ ]*[、/][ ]*(?P<v>{name})(?![\u4e00-\u9fff]{{2}})")
+    before = re.compile(rf"(?P<v>{name})[ ]*[、/][ ]*$")
+    return after, before
+
+
+def list_neighbours(norm: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Names listed next to a found name with 、 or / (急救人员张勇、李军护送)."""
+    after, before = _neighbour_res()
+    out = []
+    for start, end in spans:
+        m = after.match(norm, end)
+        if m is not None:
+            out.append(m.span("v"))
+        m = before.search(norm, max(0, start - 8), start)
+        if m is not None:
+            out.append(m.span("v"))
+    return out

@@ -267,7 +267,11 @@ def _title_rules() -> list[Rule]:
     p = _name_parts()
     return [
         Rule(NAME, rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}}(?:{_alt(lx.NAME_TITLES)}))"),
-        Rule(NAME, rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})(?:{_alt(lx.NAME_ROLES)})"),
+        # (not 任 of 主任医师)
+        Rule(
+            NAME,
+            rf"(?<!主)(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})(?:{_alt(lx.NAME_ROLES)})",
+        ),
     ]
 
 

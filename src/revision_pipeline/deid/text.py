@@ -182,9 +182,10 @@ def find_phi(text: str, known: Iterable[str] = ()) -> list[PhiSpan]:
     spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.latin_names(norm))
     spans.extend(PhiSpan(s, e, kind) for s, e, kind in context.chat_speakers(norm))
     spans = _unprotected(norm, spans)
-    ends = [sp.end for sp in spans if sp.kind == pt.NAME]
-    if ends:
-        spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.aliases(norm, ends))
+    found = [(sp.start, sp.end) for sp in spans if sp.kind == pt.NAME]
+    if found:
+        more = names.aliases(norm, [e for _, e in found]) + names.list_neighbours(norm, found)
+        spans.extend(PhiSpan(s, e, pt.NAME) for s, e in more)
     if known:
         spans.extend(_known_spans(norm, known))
     return _merge(spans)
