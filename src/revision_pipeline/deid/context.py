@@ -59,7 +59,7 @@ def context_rules() -> list[Rule]:
 
 
 _SPEAKER = re.compile(
-    r"(?:^|\n)[ ]*(?:[\[【(（]?\d{1,2}:\d{2}(?::\d{2})?[\]】)）]?[ ]*)?"
+    r"[ ]*(?:[\[【(（]?\d{1,2}:\d{2}(?::\d{2})?[\]】)）]?[ ]*)?"
     r"([^\n:：]{1,12}?)[ ]*(?:[(（][^)）\n]{0,14}[)）])?[ ]*[:：]"
 )
 _QQ_NICK = re.compile(r"(?:^|\n)[ ]*([^\n:：()（）\d]{2,12}?)[ ]*[(（]\d{5,12}[)）]")
@@ -77,18 +77,23 @@ def chat_speakers(norm: str) -> list[tuple[int, int, str]]:
     (医生：, 患者：, 家属：) or a time stamp. Then every other line-opening speaker tag
     that is no role is a nickname.
     """
-    matches = list(_SPEAKER.finditer(norm))
-    roles = _role_labels()
-    is_role = [m.group(1).strip() in roles for m in matches]
-    stamped = sum(1 for m in matches if re.match(r"[\n ]*[\[【(（]?\d{1,2}:\d{2}", m.group(0)))
-    if sum(is_role) + stamped < 2:
-        return [(m.start(1), m.end(1), NAME) for m in _QQ_NICK.finditer(norm)]
-    out = []
-    for m, role in zip(matches, is_role, strict=True):
-        value = m.group(1).strip()
-        if role or not value or value in lx.CHAT_NOT_SPEAKERS:
-            continue
-        start = m.start(1) + m.group(1).find(value)
-        out.append((start, start + len(value), NAME))
-    out.extend((m.start(1), m.end(1), NAME) for m in _QQ_NICK.finditer(norm))
+    if "\n" not in norm:
+        return []
+    out = [(m.start(1), m.end(1), NAME) for m in _QQ_NICK.finditer(norm)] if "(" in norm else []
+    tags: list[tuple[int, str]] = []
+    evidence, pos = 0, 0
+    for line in norm.split("\n"):
+        head = line[:40]
+        if ":" in head or "：" in head:
+            m = _SPEAKER.match(line)
+            if m is not None:
+                value = m.group(1).strip()
+                if value in _role_labels() or m.group(0).lstrip()[:1] in "[【(（0123456789":
+                    evidence += 1
+                if value and value not in _role_labels() and value not in lx.CHAT_NOT_SPEAKERS:
+                    tags.append((pos + m.start(1) + m.group(1).find(value), value))
+        pos += len(line) + 1
+    if evidence < 2:
+        return out
+    out.extend((start, start + len(value), NAME) for start, value in tags)
     return out

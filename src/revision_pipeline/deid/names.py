@@ -167,30 +167,35 @@ def back_rules() -> list[BackRule]:
 
 @cache
 def _compiled_back() -> tuple[
-    tuple[re.Pattern[str], re.Pattern[str], int, re.Pattern[str] | None], ...
+    tuple[re.Pattern[str], re.Pattern[str] | None, tuple[tuple[re.Pattern[str], int], ...]], ...
 ]:
-    return tuple(
-        (
-            re.compile(r.anchor),
-            re.compile(r.back + r"[ ]*$"),
-            r.window,
-            re.compile(r.gate) if r.gate else None,
+    """Back rules grouped by anchor: each anchor is searched once."""
+    grouped: dict[tuple[str, str | None], list[tuple[re.Pattern[str], int]]] = {}
+    for r in back_rules():
+        grouped.setdefault((r.anchor, r.gate), []).append(
+            (re.compile(r.back + r"[ ]*$"), r.window)
         )
-        for r in back_rules()
+    return tuple(
+        (re.compile(anchor), re.compile(gate) if gate else None, tuple(backs))
+        for (anchor, gate), backs in grouped.items()
     )
 
 
 def back_names(norm: str) -> list[tuple[int, int]]:
     """Spans of the names found by `back_rules`."""
     out: list[tuple[int, int]] = []
-    for anchor, back, window, gate in _compiled_back():
+    for anchor, gate, backs in _compiled_back():
         if gate is not None and gate.search(norm) is None:
             continue
         for a in anchor.finditer(norm):
             end = a.start()
-            m = back.search(norm, max(0, end - window), end)
-            if m is not None:
-                out.append(m.span("v"))
+            if end == 0 or norm[end - 1] in " \n":
+                if end == 0 or not norm[:end].strip():
+                    continue
+            for back, window in backs:
+                m = back.search(norm, max(0, end - window), end)
+                if m is not None:
+                    out.append(m.span("v"))
     return out
 
 

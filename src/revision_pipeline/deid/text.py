@@ -192,19 +192,26 @@ def find_phi(text: str, known: Iterable[str] = ()) -> list[PhiSpan]:
 
 
 def _unprotected(norm: str, spans: list[PhiSpan]) -> list[PhiSpan]:
-    """Name spans cut back where a clinical look-alike (黄斑, 白内障, 原田病 …) begins, and
-    dropped where they start inside one; other spans as they are."""
+    """Name spans past a cue word they swallowed, cut back where a clinical look-alike
+    (黄斑, 白内障, 原田病 …) begins and dropped where they start inside one, unless a
+    person cue and a colon stand before them or sex and age follow; other spans as
+    they are."""
     if not any(sp.kind == pt.NAME for sp in spans):
         return spans
     guarded = names.protected(norm)
-    if not guarded:
-        return spans
     out = []
     for sp in spans:
-        firm = names.after_firm_cue(norm, sp.start) or names.before_sex_age(norm, sp.end)
-        if sp.kind == pt.NAME and not firm:
-            start, end = names.without_leading_cue(norm, sp.start, sp.end), sp.end
-            for g_start, g_end in guarded:
+        if sp.kind != pt.NAME:
+            out.append(sp)
+            continue
+        start, end = sp.start, sp.end
+        if end - start >= 4:
+            start = names.without_leading_cue(norm, start, end)
+        near = [g for g in guarded if g[0] < end and start < g[1]]
+        if near and not (
+            names.after_firm_cue(norm, sp.start) or names.before_sex_age(norm, sp.end)
+        ):
+            for g_start, g_end in near:
                 if g_start <= start < g_end:
                     end = start  # starts inside a clinical word: not a name
                     break
@@ -212,8 +219,7 @@ def _unprotected(norm: str, spans: list[PhiSpan]) -> list[PhiSpan]:
                     end = g_start
             if end - start < 2 and not (end > start and sp.end - sp.start == 1):
                 continue
-            sp = PhiSpan(start, end, sp.kind)
-        out.append(sp)
+        out.append(sp if (start, end) == (sp.start, sp.end) else PhiSpan(start, end, sp.kind))
     return out
 
 
