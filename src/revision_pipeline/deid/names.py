@@ -189,9 +189,8 @@ def back_names(norm: str) -> list[tuple[int, int]]:
             continue
         for a in anchor.finditer(norm):
             end = a.start()
-            if end == 0 or norm[end - 1] in " \n":
-                if end == 0 or not norm[:end].strip():
-                    continue
+            if end == 0 or (norm[end - 1] in " \n" and not norm[:end].strip()):
+                continue
             for back, window in backs:
                 m = back.search(norm, max(0, end - window), end)
                 if m is not None:
