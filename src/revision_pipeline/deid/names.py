@@ -127,21 +127,29 @@ def back_rules() -> list[BackRule]:
     boundary = r"(?:^|(?<=[\n,，。;；:：、(（\[【\]】|/ ]))"
     doers = _alt(lx.PERSON_VERBS)
     roles = _alt(lx.RELATIONS + lx.PAREN_ROLES)
-    alias = r"(?:[ ]*[(（][^)）\n]{1,24}[)）])?"
+    alias = r"[ ]*[(（][^)）\n]{1,24}[)）]"
     sex_age = _sex_age_anchor()
+    header_start = rf"(?:^|(?<=[\n ,，;；:：、|])|(?:{header_labels})[ ]*[:：]?)[ ]*"
     # words after which a name may start in running text: 今日王国庆诉…, 由张强陪同
     after_word = "|".join(f"(?<={re.escape(w)})" for w in lx.BEFORE_NAME_WORDS)
     return [
         # 1. Demographic header: a name (any characters but stop ones) at the start of the
         #    text, a line or a field, or after a header label, followed by sex or age.
+        *(
+            BackRule(anchor, back, window, gate)
+            for anchor, gate in ((sex_age, None), (alias + sex_age, "[(（]"))
+            for back, window in (
+                (rf"{header_start}(?P<v>{p['dotted']}|{p['h']}{{2,6}})", 20),
+                (rf"(?P<v>{p['han']})", 6),
+            )
+        ),
+        # … two names for one person: 熊大/熊猛，男，35岁.
         BackRule(
             sex_age,
-            rf"(?:^|(?<=[\n ,，;；:：、|])|(?:{header_labels})[ ]*[:：]?)[ ]*"
-            rf"(?P<v>(?:{p['h']}{{2,4}}[ ]*/[ ]*)?(?:{p['dotted']}|{p['h']}{{2,6}})){alias}",
-            window=40,
+            rf"{header_start}(?P<v>{p['h']}{{2,4}}[ ]*/[ ]*(?:{p['dotted']}|{p['h']}{{2,6}}))",
+            window=24,
+            gate="/",
         ),
-        # … and a surname-led name anywhere, followed by sex or age.
-        BackRule(sex_age, rf"(?P<v>{p['han']}){alias}", window=36),
         # 2. A name before a role in parentheses: 王芳（母亲）, 石头（绰号）.
         BackRule(
             rf"[ ]*[(（][ ]*(?:患者|患儿|病人|其)?(?:的)?(?:{roles})",
@@ -172,9 +180,7 @@ def _compiled_back() -> tuple[
     """Back rules grouped by anchor: each anchor is searched once."""
     grouped: dict[tuple[str, str | None], list[tuple[re.Pattern[str], int]]] = {}
     for r in back_rules():
-        grouped.setdefault((r.anchor, r.gate), []).append(
-            (re.compile(r.back + r"[ ]*$"), r.window)
-        )
+        grouped.setdefault((r.anchor, r.gate), []).append((re.compile(r.back + r"[ ]*$"), r.window))
     return tuple(
         (re.compile(anchor), re.compile(gate) if gate else None, tuple(backs))
         for (anchor, gate), backs in grouped.items()
