@@ -43,7 +43,7 @@ def context_rules() -> list[Rule]:
             ADDRESS,
             rf"(?:{_alt(lx.EMPLOYER_VERBS)})[ ]*(?P<v>{body}{{2,24}}?(?:{suffix}))",
         ),
-        Rule(ADDRESS, rf"(?<![\u4e00-\u9fff])(?P<v>{body}{{2,20}}?(?:{suffix}))"),
+        Rule(ADDRESS, rf"(?<![\u4e00-\u9fff])(?P<v>{body}{{2,20}}?(?:{suffix}))", gate=suffix),
         Rule(
             NUMBER,
             rf"(?P<v>[{_PROVINCE_SHORT}][A-Z][·• ]?[A-Z0-9]{{4,6}}[警急学挂领港澳]?)"
@@ -53,8 +53,8 @@ def context_rules() -> list[Rule]:
         Rule(
             AGE, r"(?P<v>(?:九十[一二三四五六七八九]?|一百[零一二三四五六七八九十]*)(?:了|多|高龄))"
         ),
-        Rule(AGE, r"(?<![\d.])(?P<v>(?:9\d|1[01]\d))(?=了|高龄|多岁)"),
-        Rule(NUMBER, r"(?P<v>\d{1,3}[ ]?号(?:抢救|监护|观察|加)?床)"),
+        Rule(AGE, r"(?<![\d.])(?P<v>(?:9\d|1[01]\d))(?=了|高龄|多岁)", gate="了|高龄|多岁"),
+        Rule(NUMBER, r"(?P<v>\d{1,3}[ ]?号(?:抢救|监护|观察|加)?床)", gate="床"),
     ]
 
 

@@ -65,7 +65,7 @@ COMPOUND_SURNAMES = [
 #: (Sex, age, role and field words that follow a name in report headers.)
 NAME_STOP_HARD = (
     "男女性别年龄岁歲科室号床院医师诊检查电话手机住址地身份证日期时眼双左右因于在来主诉自今"
-    "的了是和与及等患者病人姓名属陪审核报告签字之其为请您你我嗯哦啊吧呢吗主籍族"
+    "的了是和与及等患者病人姓名属陪审核报告签字之其为请您你我嗯哦啊吧呢吗主籍族亲"
 )
 
 #: Further characters that may not follow a surname after a *weak* cue (no colon):

@@ -113,6 +113,7 @@ def split_syllables(word: str) -> tuple[str, ...] | None:
 _SPLIT = re.compile(r"[ \-']+")
 
 
+@cache
 def is_romanised_name(candidate: str) -> bool:
     """Whether two or three Latin words read as a Chinese name in romanisation."""
     words = [w for w in _SPLIT.split(candidate.strip()) if w]
