@@ -22,6 +22,7 @@ SURNAMES = (
     "柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席"
     "卫米柏宗瞿桂佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池麻苑迟邝官封"
     "谈匡鞠惠荆乐冀郁胥南班储栗燕楚鄢劳谌奚皮粟冼蔺楼闻厉伊仝郜阚权帅屠豆朴盖练廉禹萧"
+    "战芮逄揭亓晋伏戈郗阙靖谯木"
 )
 
 #: Two-character surnames.
@@ -65,13 +66,13 @@ COMPOUND_SURNAMES = [
 #: (Sex, age, role and field words that follow a name in report headers.)
 NAME_STOP_HARD = (
     "男女性别年龄岁歲科室号床院医师诊检查电话手机住址地身份证日期时眼双左右因于在来主诉自今"
-    "的了是和与及等患者病人姓名属陪审核报告签字之其为请您你我嗯哦啊吧呢吗主籍族亲"
+    "的了是和与及等患者病姓名属陪审核报告签字之其为请您你我嗯哦啊吧呢吗主籍族亲"
 )
 
 #: Further characters that may not follow a surname after a *weak* cue (no colon):
 #: they begin or continue clinical words (黄斑, 白内障, 高血压, 陈旧, 周边, 孔源 …).
 NAME_STOP_SOFT = (
-    "生同斑内障血压度规细括边围旧源视属面有何可同水显续离熟膜起极凝确素述经行曾患重镜身期复未该"
+    "人生同斑内障血压度规细括边围旧源视属面有何可同水显续离熟膜起极凝确素述经行曾患重镜身期复未该"
     "尚余程侧外我当今近均较稍仍已无伴既往要拒入首次需系以突反长定眼"
 )
 
