@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="CPU seconds of timing")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("jieba").setLevel(logging.WARNING)
     reports = load_set(args.set)
     ev = evaluate(reports, keep_misses=args.show_misses)
     rate = throughput([r.text for r in reports], scrub, args.seconds)

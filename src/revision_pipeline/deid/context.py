@@ -81,19 +81,35 @@ def chat_speakers(norm: str) -> list[tuple[int, int, str]]:
         return []
     out = [(m.start(1), m.end(1), NAME) for m in _QQ_NICK.finditer(norm)] if "(" in norm else []
     tags: list[tuple[int, str]] = []
-    evidence, pos = 0, 0
+    roles_seen: set[str] = set()
+    stamped, pos = 0, 0
     for line in norm.split("\n"):
         head = line[:40]
         if ":" in head or "：" in head:
             m = _SPEAKER.match(line)
             if m is not None:
                 value = m.group(1).strip()
-                if value in _role_labels() or m.group(0).lstrip()[:1] in "[【(（0123456789":
-                    evidence += 1
-                if value and value not in _role_labels() and value not in lx.CHAT_NOT_SPEAKERS:
+                if _STAMP.match(line):
+                    stamped += 1
+                if value in _role_labels():
+                    roles_seen.add(value)
+                elif _nickname_like(value):
                     tags.append((pos + m.start(1) + m.group(1).find(value), value))
         pos += len(line) + 1
-    if evidence < 2:
+    # a chat: time-stamped lines, two different roles speaking, or a role and a
+    # nickname that speaks twice (小雨点：… 医生：… 小雨点：…)
+    repeated = len({v for _, v in tags}) < len(tags)
+    if stamped < 2 and len(roles_seen) < 2 and not (roles_seen and repeated):
         return out
     out.extend((start, start + len(value), NAME) for start, value in tags)
     return out
+
+
+_STAMP = re.compile(r"[ ]*[\[【(（]?\d{1,2}:\d{2}")
+
+
+def _nickname_like(value: str) -> bool:
+    """A speaker tag that can be a nickname: no report field, no number or list mark."""
+    if not value or value in lx.CHAT_NOT_SPEAKERS or value[0].isdigit():
+        return False
+    return not (value.isascii() and len(value) <= 2)

@@ -22,7 +22,7 @@ SURNAMES = (
     "柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席"
     "卫米柏宗瞿桂佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池麻苑迟邝官封"
     "谈匡鞠惠荆乐冀郁胥南班储栗燕楚鄢劳谌奚皮粟冼蔺楼闻厉伊仝郜阚权帅屠豆朴盖练廉禹萧"
-    "战芮逄揭亓晋伏戈郗阙靖谯木"
+    "战芮逄揭亓晋伏戈郗阙靖谯木丘"
 )
 
 #: Two-character surnames.
@@ -496,7 +496,7 @@ NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来提讲叙"
 DOTTED_NAME_STOP = "的了是和与及患者病人姓名家属陪同之其为男女岁眼诊断查在到已未于从向说称诉签等"
 
 #: Characters that never belong to a name in a demographic header (labels, sex, age).
-HEADER_NAME_STOP = "男女性别年龄岁姓名患者病人科室号床院医诊检查电话眼双左右的是在因于主诉,:籍族"
+HEADER_NAME_STOP = "男女性别年龄岁姓名患者病人科室号床院医诊检查电话眼双左右的是在因于主诉,:籍族血脂糖视网膜底病症炎术药控制复随访治疗及或并伴见示"
 
 #: Characters never inside an organisation name found without a cue.
 ORG_STOP = "患者病人诉述称因于在被由自的了是和与及男女岁眼双左右查见示伴无未"

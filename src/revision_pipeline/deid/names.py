@@ -43,6 +43,7 @@ __all__ = [
     "list_neighbours",
     "name_rules",
     "protected",
+    "role_field_names",
     "without_leading_cue",
 ]
 
@@ -90,7 +91,8 @@ def _sex_age_anchor() -> str:
     sex = (
         r"(?:[男女](?:性|士|孩|童|婴)?|[MF](?![A-Za-z]))(?=[ ]*(?:[,，、/|;；)）\]】]|\d|$|\n|[ ]))"
     )
-    age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|个月|月龄|y|Y|yo|岁半))"
+    # (not 个月: "12个月复查" is an interval; an infant's header names the sex anyway)
+    age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|y|Y|yo|岁半)(?![A-Za-z]))"
     return rf"{sep}{label}(?:{sex}|{age})"
 
 
@@ -412,5 +414,31 @@ def list_neighbours(norm: str, spans: list[tuple[int, int]]) -> list[tuple[int, 
             out.append(m.span("v"))
         m = before.search(norm, max(0, start - 8), start)
         if m is not None:
+            out.append(m.span("v"))
+    return out
+
+
+@cache
+def _role_field_re() -> re.Pattern[str]:
+    from revision_pipeline.deid.patterns import _SPEAKING_ROLES
+
+    roles = [c for c in lx.NAME_CUES if c.endswith(_SPEAKING_ROLES)]
+    return re.compile(
+        rf"(?:{_cue(roles)})[ ]*[:：][ ]*(?P<v>{_parts()['g']}{{2,4}})(?=[ ]*(?:\n|$))"
+    )
+
+
+def role_field_names(norm: str) -> list[tuple[int, int]]:
+    """A name that is not surname-led alone after a role and a colon at the end of a line
+    (医师：格桑), unless it is a common word (医生：收到, 医生：随访)."""
+    out = []
+    for m in _role_field_re().finditer(norm):
+        word = m.group("v")
+        if word in lx.CLINICAL_LOOKALIKES:
+            continue
+        from revision_pipeline.text.segment import get_segmenter
+
+        # jieba's dictionary with the ophthalmic words (loaded on first use)
+        if get_segmenter().tokenizer.FREQ.get(word, 0) < 20:
             out.append(m.span("v"))
     return out

@@ -128,6 +128,7 @@ def _name_parts() -> dict[str, str]:
         # characters that end where the field does (医生：建议… is speech, not a name)
         "strong": rf"(?:(?:{compound}|{surname})[ ]{{0,2}}{g_strong}{g_strong}?"
         rf"|{g_strong}{{2,4}}(?=[^\u3400-\u9fff]|$))",
+        "strong_surname": rf"(?:{compound}|{surname})[ ]{{0,2}}{g_strong}{g_strong}?",
         "weak": rf"(?!{neg})(?:{compound}|{surname})[ ]?{g_weak}{g_weak}?",
         "any": rf"{g_strong}{{2,4}}",
         "surname_only": rf"(?!{neg})(?:{compound}|{surname})",
@@ -135,6 +136,10 @@ def _name_parts() -> dict[str, str]:
         "latin": rf"{word}(?:[ ]+{word}){{1,2}}",
         "latin_word": word,
     }
+
+
+#: Roles whose colon may introduce speech in a chat (医生：好的…) rather than a name.
+_SPEAKING_ROLES = ("医生", "医师", "大夫", "护士", "主任", "教授", "技师", "护师", "院长", "老师")
 
 
 def _cue_rules() -> list[Rule]:
@@ -148,6 +153,10 @@ def _cue_rules() -> list[Rule]:
     paren = r"(?:\s*[(（][^)）\n]{1,6}[)）])?"
     relation = rf"(?:(?:{_cue(lx.RELATIONS)})[ ]?)?"
     strong_list = rf"{p['strong']}(?:\s*[、/]\s*{relation}{p['strong']})*"
+    surname_list = rf"{p['strong_surname']}(?:\s*[、/]\s*{relation}{p['strong_surname']})*"
+    roles = [c for c in lx.NAME_CUES if c.endswith(_SPEAKING_ROLES)]
+    role_cues = _cue(roles)
+    field_cues = _cue([c for c in lx.NAME_CUES if c not in set(roles)])
     weak_list = rf"{p['weak']}(?:\s*[、/]\s*{relation}{p['weak']})*"
     patient_cues = _cue(lx.PATIENT_CUES)
     dotted = dotted_name()
@@ -175,8 +184,14 @@ def _cue_rules() -> list[Rule]:
         ),
         Rule(
             NAME,
-            rf"(?:(?:{name_cues}){paren}\s*[:：]+|(?:{strong_cues}){paren})\s*"
+            rf"(?:(?:{field_cues}){paren}\s*[:：]+|(?:{strong_cues}){paren})\s*"
             rf"{relation}(?P<v>{dotted}|{p['latin']}|{strong_list})",
+        ),
+        # after a role and a colon (医生：…) speech is as likely as a name: surname-led only
+        Rule(
+            NAME,
+            rf"(?:{role_cues}){paren}\s*[:：]+\s*"
+            rf"{relation}(?P<v>{dotted}|{p['latin']}|{surname_list})",
         ),
         Rule(NAME, rf"(?:{patient_cues})[ ]?(?P<v>{p['any']}){sexed}"),
         Rule(

@@ -179,6 +179,7 @@ def find_phi(text: str, known: Iterable[str] = ()) -> list[PhiSpan]:
             if end > start:
                 spans.append(PhiSpan(start, end, group.kinds[name]))
     spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.back_names(norm))
+    spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.role_field_names(norm))
     spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.latin_names(norm))
     spans.extend(PhiSpan(s, e, kind) for s, e, kind in context.chat_speakers(norm))
     spans = _unprotected(norm, spans)
