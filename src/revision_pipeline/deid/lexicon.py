@@ -496,7 +496,10 @@ NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来提讲叙"
 DOTTED_NAME_STOP = "的了是和与及患者病人姓名家属陪同之其为男女岁眼诊断查在到已未于从向说称诉签等"
 
 #: Characters that never belong to a name in a demographic header (labels, sex, age).
-HEADER_NAME_STOP = "男女性别年龄岁姓名患者病人科室号床院医诊检查电话眼双左右的是在因于主诉,:籍族血脂糖视网膜底病症炎术药控制复随访治疗及或并伴见示"
+HEADER_NAME_STOP = (
+    "男女性别年龄岁姓名患者病人科室号床院医诊检查电话眼双左右的是在因于主诉,:籍族血"
+    "脂糖视网膜底病症炎术药控制复随访治疗及或并伴见示"
+)
 
 #: Characters never inside an organisation name found without a cue.
 ORG_STOP = "患者病人诉述称因于在被由自的了是和与及男女岁眼双左右查见示伴无未"
