@@ -529,3 +529,7 @@ BEFORE_NAME_WORDS = [
     "跟",
     "携",
 ]
+
+#: Characters of short chat replies and follow-up words, never in a name alone after
+#: 医生： (收到, 好的, 谢谢, 明白, 可以, 稍等, 随访, 复查, 观察).
+CHAT_REPLY_CHARS = "收到好谢明白可以稍等马上知道解同意没不对嗯哦请随访复查观察治疗继续建议注意"

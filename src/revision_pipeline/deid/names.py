@@ -423,22 +423,15 @@ def _role_field_re() -> re.Pattern[str]:
     from revision_pipeline.deid.patterns import _SPEAKING_ROLES
 
     roles = [c for c in lx.NAME_CUES if c.endswith(_SPEAKING_ROLES)]
-    return re.compile(
-        rf"(?:{_cue(roles)})[ ]*[:：][ ]*(?P<v>{_parts()['g']}{{2,4}})(?=[ ]*(?:\n|$))"
-    )
+    word = cjk_except(lx.NAME_STOP_HARD + lx.CHAT_REPLY_CHARS)
+    return re.compile(rf"(?:{_cue(roles)})[ ]*[:：][ ]*(?P<v>{word}{{2,4}})(?=[ ]*(?:\n|$))")
 
 
 def role_field_names(norm: str) -> list[tuple[int, int]]:
     """A name that is not surname-led alone after a role and a colon at the end of a line
-    (医师：格桑), unless it is a common word (医生：收到, 医生：随访)."""
-    out = []
-    for m in _role_field_re().finditer(norm):
-        word = m.group("v")
-        if word in lx.CLINICAL_LOOKALIKES:
-            continue
-        from revision_pipeline.text.segment import get_segmenter
-
-        # jieba's dictionary with the ophthalmic words (loaded on first use)
-        if get_segmenter().tokenizer.FREQ.get(word, 0) < 20:
-            out.append(m.span("v"))
-    return out
+    (医师：格桑); replies in a chat (医生：收到, 医生：好的) and clinical words are not."""
+    return [
+        m.span("v")
+        for m in _role_field_re().finditer(norm)
+        if m.group("v") not in lx.CLINICAL_LOOKALIKES
+    ]
