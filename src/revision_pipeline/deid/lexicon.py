@@ -528,6 +528,8 @@ BEFORE_NAME_WORDS = [
     "向",
     "跟",
     "携",
+    "点",
+    "时",
 ]
 
 #: Characters of short chat replies and follow-up words, never in a name alone after

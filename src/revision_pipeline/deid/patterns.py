@@ -115,7 +115,11 @@ def _name_parts() -> dict[str, str]:
     g_weak = cjk_except(soft)
     abbr = _alt(lx.CLINICAL_ABBREVIATIONS)
     fields = "Name|Age|Sex|Gender|Date|Dx|ID|Tel|Phone|Patient|Doctor|Exam|Report|No"
-    word = rf"(?!(?:{abbr}|{fields})\b)(?:[A-ZÀ-Þ][a-zß-ÿ'’\-]+|[A-Z]{{2,}})"
+    # a capitalised word, or one in capitals, apostrophes inside (O'Brien, O'BRIEN)
+    word = (
+        rf"(?!(?:{abbr}|{fields})\b)"
+        r"(?:[A-ZÀ-Þ](?:['’][A-Z])?[a-zß-ÿ'’\-]*[a-zß-ÿ]|[A-Z][A-Z'’\-]*[A-Z])"
+    )
     # Clinical words that begin with a surname and survive the character filters.
     neg = (
         "于[^\u4e00-\u9fff]|于[半去昨上下前后一二三四五六七八九十数多本今外我当]|屈光|单纯|"
