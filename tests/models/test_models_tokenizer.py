@@ -121,3 +121,23 @@ def test_load_pretrained_style_bert_directory(tmp_path: Path) -> None:
 def test_load_tokenizer_missing_path(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="nope"):
         load_tokenizer(tmp_path / "nope")
+
+
+def test_strings_of_fewer_than_k_patients_never_enter_the_vocabulary() -> None:
+    # QWERTY is in the reports of 4 patients (many times each), ASDFGH in 5
+    texts, patients = [], []
+    for p in range(8):
+        for _ in range(6):
+            extra = ("QWERTY " if p < 4 else "") + ("ASDFGH" if p < 5 else "")
+            texts.append(f"右眼黄斑水肿{extra}。")
+            patients.append(f"pat{p}")
+    tok = train_tokenizer(texts, vocab_size=400, patients=patients, min_patients=5)
+    entries = {t.removeprefix("##") for t in tok.get_vocab()}
+    assert "ASDFGH" in entries
+    rare = "QWERTY"
+    pieces = {rare[i:j] for i in range(len(rare)) for j in range(i + 2, len(rare) + 1)}
+    assert not entries & pieces
+    assert not (set(rare) - set("ASDFGH")) & entries  # its own letters are rare too
+    # without the filter, the rare string is learned
+    plain = train_tokenizer(texts, vocab_size=400)
+    assert "QWERTY" in {t.removeprefix("##") for t in plain.get_vocab()}

@@ -7,6 +7,10 @@ matches, so one list covers both scripts.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import yaml
+
 #: Common single-character surnames, accepted after a weak cue ("患者张三").
 #: Very ambiguous ones (但, 由, 闭, 阴, 阳, 干, 门, 查, 双, 全 …) are left out on purpose:
 #: after a weak cue they would turn clinical words into names.
@@ -18,6 +22,7 @@ SURNAMES = (
     "柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席"
     "卫米柏宗瞿桂佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池麻苑迟邝官封"
     "谈匡鞠惠荆乐冀郁胥南班储栗燕楚鄢劳谌奚皮粟冼蔺楼闻厉伊仝郜阚权帅屠豆朴盖练廉禹萧"
+    "战芮逄揭亓晋伏戈郗阙靖谯木丘"
 )
 
 #: Two-character surnames.
@@ -60,14 +65,14 @@ COMPOUND_SURNAMES = [
 #: Characters that end a name: never the 2nd or 3rd character of a name after a cue.
 #: (Sex, age, role and field words that follow a name in report headers.)
 NAME_STOP_HARD = (
-    "男女性别年龄岁歲科室号床院医生师诊检查电话手机住址地身份证日期时眼双左右因于在来主诉自今"
-    "的了是和与及等患者病人姓名家属陪同审核报告签字之其为"
+    "男女性别年龄岁歲科室号床院医师诊检查电话手机住址地身份证日期时眼双左右因于在来主诉自今"
+    "的了是和与及等患者病姓名属陪审核报告签字之其为请您你我嗯哦啊吧呢吗主籍族亲"
 )
 
 #: Further characters that may not follow a surname after a *weak* cue (no colon):
 #: they begin or continue clinical words (黄斑, 白内障, 高血压, 陈旧, 周边, 孔源 …).
 NAME_STOP_SOFT = (
-    "斑内障血压度规细括边围旧源视属面有何可同水显续离熟膜起极凝确素述经行曾患重镜身期复未该"
+    "人生同斑内障血压度规细括边围旧源视属面有何可同水显续离熟膜起极凝确素述经行曾患重镜身期复未该"
     "尚余程侧外我当今近均较稍仍已无伴既往要拒入首次需系以突反长定眼"
 )
 
@@ -438,3 +443,95 @@ ID_CUES = ["身份证号码", "身份证号", "身份证", "公民身份号码",
 
 #: Cues that introduce the patient (a name right after one, followed by the sex, is a name).
 PATIENT_CUES = ["患者", "病人", "病员", "受检者", "就诊者", "被检者"]
+
+# --- Structural name recognition (revision_pipeline.deid.names, .context) -----------------
+
+
+def _load_words() -> dict[str, list[str]]:
+    path = Path(__file__).parent / "data" / "name_words.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {key: str(value).split() for key, value in raw.items()}
+
+
+_WORDS = _load_words()
+
+#: Role and relation nouns after which a person's name follows (added to NAME_CUES).
+PERSON_NOUNS: list[str] = _WORDS["person_nouns"]
+#: Words that introduce a name: 我是周小燕, 患者叫谢广坤, 真名石守仁.
+NAME_INTRO: list[str] = _WORDS["name_intro"]
+#: Words that follow a signature: 刘建华 敬上.
+SIGN_OFFS: list[str] = _WORDS["sign_offs"]
+#: Labels that may stand before a name in a demographic header.
+HEADER_LABELS: list[str] = _WORDS["header_labels"]
+#: What a person named just before does: 王芳代诉, 李强陪同, 王芳签字.
+PERSON_VERBS: list[str] = _WORDS["person_verbs"]
+#: Roles that may follow a name in parentheses: 王芳（母亲）.
+PAREN_ROLES: list[str] = _WORDS["paren_roles"]
+#: Latin words that are never part of a person's name here (clinical terms, devices).
+LATIN_NOT_NAMES: list[str] = _WORDS["latin_not_names"]
+#: Clinical words that look like names or begin with a surname: never scrubbed as names.
+CLINICAL_LOOKALIKES: list[str] = _WORDS["clinical_lookalikes"]
+#: Cues before an employer or school (written as an address: it locates the person).
+EMPLOYER_CUES: list[str] = _WORDS["employer_cues"]
+#: Verbs before an employer: 就职于杭州云栖数据科技有限公司.
+EMPLOYER_VERBS: list[str] = _WORDS["employer_verbs"]
+#: Endings of organisation names.
+ORG_SUFFIXES: list[str] = _WORDS["org_suffixes"]
+#: Speaker roles of a chat transcript (not names).
+CHAT_ROLES: list[str] = _WORDS["chat_roles"]
+#: Line-opening labels that are no speaker even in a chat.
+CHAT_NOT_SPEAKERS: frozenset[str] = frozenset(_WORDS["chat_not_speakers"])
+
+NAME_CUES = list(dict.fromkeys([*NAME_CUES, *PERSON_NOUNS]))
+RELATIONS = list(dict.fromkeys([*RELATIONS, *_WORDS["relations_more"]]))
+NUMBER_CUES = list(dict.fromkeys([*NUMBER_CUES, *_WORDS["number_cues_more"]]))
+
+#: One-character kin words; a name follows them after 其/之 or a boundary (其妹何丽萍).
+KIN_SINGLE = "父母兄弟姐妹妻夫子女爸妈"
+
+#: Characters that end a name before what the person does (代诉, 陪同, 签字, 称 …).
+NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来提讲叙"
+
+#: Characters never inside a middle-dot name (its parts are transliterations: 别克, 艾力).
+DOTTED_NAME_STOP = "的了是和与及患者病人姓名家属陪同之其为男女岁眼诊断查在到已未于从向说称诉签等"
+
+#: Characters that never belong to a name in a demographic header (labels, sex, age).
+HEADER_NAME_STOP = (
+    "男女性别年龄岁姓名患者病人科室号床院医诊检查电话眼双左右的是在因于主诉,:籍族血"
+    "脂糖视网膜底病症炎术药控制复随访治疗及或并伴见示"
+)
+
+#: Characters never inside an organisation name found without a cue.
+ORG_STOP = "患者病人诉述称因于在被由自的了是和与及男女岁眼双左右查见示伴无未"
+
+#: Words after which a name may start in running text (今日王国庆诉…, 由张强陪同).
+BEFORE_NAME_WORDS = [
+    "今日",
+    "今天",
+    "昨日",
+    "昨天",
+    "当日",
+    "次日",
+    "现",
+    "由",
+    "与",
+    "和",
+    "及",
+    "同",
+    "经",
+    "被",
+    "请",
+    "嘱",
+    "让",
+    "叫",
+    "给",
+    "向",
+    "跟",
+    "携",
+    "点",
+    "时",
+]
+
+#: Characters of short chat replies and follow-up words, never in a name alone after
+#: 医生： (收到, 好的, 谢谢, 明白, 可以, 稍等, 随访, 复查, 观察).
+CHAT_REPLY_CHARS = "收到好谢明白可以稍等马上知道解同意没不对嗯哦请随访复查观察治疗继续建议注意"

@@ -38,6 +38,8 @@ class Rule:
     kind: str
     pattern: str
     marker: str | None = None  # only run when this substring is present
+    gate: str | None = None  # only run when this regex finds something
+    entry: str | None = None  # characters a match can start with (a fast pre-check)
 
 
 @dataclass(frozen=True)
@@ -65,32 +67,59 @@ def cjk_except(excluded: str) -> str:
     return "[" + "".join(parts) + "]"
 
 
+def _trie(paths: list[list[str]]) -> str:
+    """An alternation of token sequences factored by common prefixes: at each position
+    the engine follows one branch per character instead of trying every word (hundreds
+    of cue words stay fast). Longer words are still preferred, as in a longest-first
+    alternation."""
+    trie: dict = {}
+    for tokens in paths:
+        node = trie
+        for tok in tokens:
+            node = node.setdefault(tok, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        alts = [tok + build(child) for tok, child in sorted(node.items()) if tok]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
 def _alt(words: list[str] | tuple[str, ...]) -> str:
-    """Escaped alternation, longest first (Python's ``re`` takes the first that fits)."""
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    """Escaped alternation of ``words``, preferring the longest (as a prefix trie)."""
+    return _trie([[re.escape(c) for c in w] for w in set(words) if w])
 
 
 def _cue(words: list[str] | tuple[str, ...]) -> str:
     """Like `_alt`, but two-character Chinese cues may hold a space (``姓 名``, ``电 话``)."""
-    out = []
-    for w in sorted(set(words), key=len, reverse=True):
+    paths = []
+    for w in set(words):
+        tokens = [re.escape(c) for c in w]
         if len(w) == 2 and all("\u4e00" <= c <= "\u9fff" for c in w):
-            out.append(f"{w[0]}[ ]{{0,2}}{w[1]}")
-        else:
-            out.append(re.escape(w))
-    return "|".join(out)
+            tokens[1] = "[ ]{0,2}" + tokens[1]
+        if tokens:
+            paths.append(tokens)
+    return _trie(paths)
 
 
 def _name_parts() -> dict[str, str]:
     hard = lx.NAME_STOP_HARD
-    soft = hard + lx.NAME_STOP_SOFT
+    soft = hard + lx.NAME_STOP_SOFT + lx.NAME_STOP_VERBS
     compound = _alt(lx.COMPOUND_SURNAMES)
     surname = f"[{lx.SURNAMES}]"
     g_strong = cjk_except(hard)
     g_weak = cjk_except(soft)
     abbr = _alt(lx.CLINICAL_ABBREVIATIONS)
     fields = "Name|Age|Sex|Gender|Date|Dx|ID|Tel|Phone|Patient|Doctor|Exam|Report|No"
-    word = rf"(?!(?:{abbr}|{fields})\b)(?:[A-ZÀ-Þ][a-zß-ÿ'’\-]+|[A-Z]{{2,}})"
+    # a capitalised word, or one in capitals, apostrophes inside (O'Brien, O'BRIEN)
+    word = (
+        rf"(?!(?:{abbr}|{fields})\b)"
+        r"(?:[A-ZÀ-Þ](?:['’][A-Z])?[a-zß-ÿ'’\-]*[a-zß-ÿ]|[A-Z][A-Z'’\-]*[A-Z])"
+    )
     # Clinical words that begin with a surname and survive the character filters.
     neg = (
         "于[^\u4e00-\u9fff]|于[半去昨上下前后一二三四五六七八九十数多本今外我当]|屈光|单纯|"
@@ -99,7 +128,11 @@ def _name_parts() -> dict[str, str]:
         "解剖|窦性|白色|白点|黄色|黄白|高反|高血|常见|明确|周围|周身|连续|石化|万一|金属|康复|车祸|冷静|冷敷|平素|曲度"
     )
     return {
-        "strong": rf"(?:{compound}|{surname}|{g_strong})[ ]{{0,2}}{g_strong}{g_strong}?",
+        # after a cue and a colon: a surname and one or two characters, or any two to four
+        # characters that end where the field does (医生：建议… is speech, not a name)
+        "strong": rf"(?:(?:{compound}|{surname})[ ]{{0,2}}{g_strong}{g_strong}?"
+        rf"|{g_strong}{{2,4}}(?=[^\u3400-\u9fff]|$))",
+        "strong_surname": rf"(?:{compound}|{surname})[ ]{{0,2}}{g_strong}{g_strong}?",
         "weak": rf"(?!{neg})(?:{compound}|{surname})[ ]?{g_weak}{g_weak}?",
         "any": rf"{g_strong}{{2,4}}",
         "surname_only": rf"(?!{neg})(?:{compound}|{surname})",
@@ -109,17 +142,28 @@ def _name_parts() -> dict[str, str]:
     }
 
 
+#: Roles whose colon may introduce speech in a chat (医生：好的…) rather than a name.
+_SPEAKING_ROLES = ("医生", "医师", "大夫", "护士", "主任", "教授", "技师", "护师", "院长", "老师")
+
+
 def _cue_rules() -> list[Rule]:
     """Everything introduced by a cue word: names, contacts, numbers, addresses, ages."""
+    from revision_pipeline.deid.names import dotted_name
+
     p = _name_parts()
     sep = r"\s*[:：]{0,3}\s*"  # typos double the colon: 报告医师：：张三
     name_cues = _cue(lx.NAME_CUES)
     strong_cues = _cue(lx.NAME_CUES_STRONG)
     paren = r"(?:\s*[(（][^)）\n]{1,6}[)）])?"
-    strong_list = rf"{p['strong']}(?:\s*[、/]\s*{p['strong']})*"
-    weak_list = rf"{p['weak']}(?:\s*[、/]\s*{p['weak']})*"
     relation = rf"(?:(?:{_cue(lx.RELATIONS)})[ ]?)?"
+    strong_list = rf"{p['strong']}(?:\s*[、/]\s*{relation}{p['strong']})*"
+    surname_list = rf"{p['strong_surname']}(?:\s*[、/]\s*{relation}{p['strong_surname']})*"
+    roles = [c for c in lx.NAME_CUES if c.endswith(_SPEAKING_ROLES)]
+    role_cues = _cue(roles)
+    field_cues = _cue([c for c in lx.NAME_CUES if c not in set(roles)])
+    weak_list = rf"{p['weak']}(?:\s*[、/]\s*{relation}{p['weak']})*"
     patient_cues = _cue(lx.PATIENT_CUES)
+    dotted = dotted_name()
     sexed = r"(?=[ ]?[,、 ][ ]?(?:[^,，。\n]{1,8}[,、 ][ ]?)?[男女](?:性)?(?:[,、 ]|\d))"
     number = r"(?=[A-Za-z\-_/#]*\d)[A-Za-z0-9#][A-Za-z0-9\-_/#]*(?:[ ]\d[A-Za-z0-9\-_/]*)*"
     return [
@@ -144,11 +188,19 @@ def _cue_rules() -> list[Rule]:
         ),
         Rule(
             NAME,
-            rf"(?:(?:{name_cues}){paren}\s*[:：]+|(?:{strong_cues}){paren})\s*"
-            rf"{relation}(?P<v>{p['latin']}|{strong_list})",
+            rf"(?:(?:{field_cues}){paren}\s*[:：]+|(?:{strong_cues}){paren})\s*"
+            rf"{relation}(?P<v>{dotted}|{p['latin']}|{strong_list})",
+        ),
+        # after a role and a colon (医生：…) speech is as likely as a name: surname-led only
+        Rule(
+            NAME,
+            rf"(?:{role_cues}){paren}\s*[:：]+\s*"
+            rf"{relation}(?P<v>{dotted}|{p['latin']}|{surname_list})",
         ),
         Rule(NAME, rf"(?:{patient_cues})[ ]?(?P<v>{p['any']}){sexed}"),
-        Rule(NAME, rf"(?:{name_cues}){paren}[ ]?(?P<v>{p['latin']}|{weak_list})"),
+        Rule(
+            NAME, rf"(?:{name_cues}){paren}[ ]?{relation}(?P<v>{dotted}|{p['latin']}|{weak_list})"
+        ),
         Rule(
             NAME,
             rf"(?<![A-Za-z])(?:{_cue(lx.LATIN_NAME_CUES)}){sep}"
@@ -234,7 +286,11 @@ def _title_rules() -> list[Rule]:
     p = _name_parts()
     return [
         Rule(NAME, rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}}(?:{_alt(lx.NAME_TITLES)}))"),
-        Rule(NAME, rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})(?:{_alt(lx.NAME_ROLES)})"),
+        # (not 任 of 主任医师)
+        Rule(
+            NAME,
+            rf"(?<!主)(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})(?:{_alt(lx.NAME_ROLES)})",
+        ),
     ]
 
 
@@ -293,8 +349,12 @@ def groups() -> tuple[Group, ...]:
     )
     surname_first = lx.SURNAMES + _first_chars(lx.COMPOUND_SURNAMES)
     titles = lx.NAME_TITLES + lx.NAME_ROLES
+    from revision_pipeline.deid.context import context_rules
+    from revision_pipeline.deid.names import name_rules
+
     out = [
         _combine(_digit_rules(), "0123456789+(", None),
+        *(_combine([r], r.entry, r.gate) for r in name_rules() + context_rules()),
         _combine(_cue_rules(), _first_chars(cue_words), None),
         _combine(_cjk_number_rules(), "〇○零一二三四五六七八九十百", "[月岁]"),
         _combine(_title_rules(), surname_first, "|".join(map(re.escape, titles))),

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from revision_pipeline.deid import context, names
 from revision_pipeline.deid import patterns as pt
 
 logger = logging.getLogger(__name__)
@@ -177,9 +178,50 @@ def find_phi(text: str, known: Iterable[str] = ()) -> list[PhiSpan]:
                 end -= 1
             if end > start:
                 spans.append(PhiSpan(start, end, group.kinds[name]))
+    spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.back_names(norm))
+    spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.role_field_names(norm))
+    spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.latin_names(norm))
+    spans.extend(PhiSpan(s, e, kind) for s, e, kind in context.chat_speakers(norm))
+    spans = _unprotected(norm, spans)
+    found = [(sp.start, sp.end) for sp in spans if sp.kind == pt.NAME]
+    if found:
+        more = names.aliases(norm, [e for _, e in found]) + names.list_neighbours(norm, found)
+        spans.extend(PhiSpan(s, e, pt.NAME) for s, e in more)
     if known:
         spans.extend(_known_spans(norm, known))
     return _merge(spans)
+
+
+def _unprotected(norm: str, spans: list[PhiSpan]) -> list[PhiSpan]:
+    """Name spans past a cue word they swallowed, cut back where a clinical look-alike
+    (黄斑, 白内障, 原田病 …) begins and dropped where they start inside one, unless a
+    person cue and a colon stand before them or sex and age follow; other spans as
+    they are."""
+    if not any(sp.kind == pt.NAME for sp in spans):
+        return spans
+    guarded = names.protected(norm)
+    out = []
+    for sp in spans:
+        if sp.kind != pt.NAME:
+            out.append(sp)
+            continue
+        start, end = sp.start, sp.end
+        if end - start >= 4:
+            start = names.without_leading_cue(norm, start, end)
+        near = [g for g in guarded if g[0] < end and start < g[1]]
+        if near and not (
+            names.after_firm_cue(norm, sp.start) or names.before_sex_age(norm, sp.end)
+        ):
+            for g_start, g_end in near:
+                if g_start <= start < g_end:
+                    end = start  # starts inside a clinical word: not a name
+                    break
+                if start < g_start < end:
+                    end = g_start
+            if end - start < 2 and not (end > start and sp.end - sp.start == 1):
+                continue
+        out.append(sp if (start, end) == (sp.start, sp.end) else PhiSpan(start, end, sp.kind))
+    return out
 
 
 def scrub(text: str, known: Iterable[str] = ()) -> str:

@@ -70,8 +70,16 @@ def train_tokenizer(
     user_words: Iterable[str] = (),
     placeholders: Iterable[str] = DEFAULT_PLACEHOLDERS,
     model_max_length: int = 512,
+    patients: Iterable[str] | None = None,
+    min_patients: int = 1,
 ) -> PreTrainedTokenizerFast:
     """Train a WordPiece tokenizer on jieba-segmented ``texts``.
+
+    With ``patients`` (one pseudonym per text) and ``min_patients`` k > 1, the vocabulary
+    learns no rare strings: a word (or character) of the reports is trained on only when
+    it occurs in the reports of at least k distinct patients, so an identifier that
+    escaped de-identification cannot become a vocabulary entry. Every entry is then a
+    piece of such a word or of a dictionary word (see :func:`rare_strings_removed`).
 
     Args:
         texts: training reports (iterated once).
@@ -81,6 +89,8 @@ def train_tokenizer(
         placeholders: de-identification placeholders added as whole tokens; bracketed
             placeholders found in ``texts`` are added too.
         model_max_length: stored as the tokenizer's maximum length.
+        patients: the patient of each text (same order as ``texts``).
+        min_patients: distinct patients a word needs to be trained on (1: no filter).
 
     Returns:
         a tokenizer with ``[PAD]`` = 0, ``[UNK]``, ``[CLS]``, ``[SEP]``, ``[MASK]`` and a
@@ -89,11 +99,14 @@ def train_tokenizer(
     segmenter = _segmenter_for(tuple(sorted({w.strip() for w in user_words if w.strip()})))
     words = tuple(segmenter.user_words())
     found: set[str] = set(placeholders)
+    segmented: Iterable[list[str]] = (segmenter(text) for text in texts)
+    if patients is not None and min_patients > 1:
+        segmented = rare_strings_removed(list(segmented), list(patients), min_patients)
 
     def corpus() -> Iterator[str]:
-        for text in texts:
-            found.update(PLACEHOLDER_RE.findall(text))
-            yield " ".join(segmenter(text))
+        for tokens in segmented:
+            found.update(t for t in tokens if PLACEHOLDER_RE.fullmatch(t))
+            yield " ".join(tokens)
         yield from words
 
     tok = Tokenizer(models.WordPiece(unk_token="[UNK]", continuing_subword_prefix="##"))
@@ -131,6 +144,39 @@ def train_tokenizer(
         "trained WordPiece tokenizer: %d tokens (%d placeholders)", len(tokenizer), len(found)
     )
     return tokenizer
+
+
+def rare_strings_removed(
+    segmented: list[list[str]], patients: list[str], min_patients: int
+) -> list[list[str]]:
+    """Segmented texts without the strings of fewer than ``min_patients`` patients.
+
+    A word seen in the reports of at least k distinct patients stays; any other word is
+    split into its characters, and characters seen in fewer than k patients' reports are
+    dropped. WordPiece entries are pieces of the words it trains on, so none can hold a
+    string that fewer than k patients' reports contain.
+    """
+    if len(segmented) != len(patients):
+        raise ValueError(f"{len(segmented)} texts but {len(patients)} patients")
+    seen: dict[str, set[str]] = {}
+    for tokens, patient in zip(segmented, patients, strict=True):
+        for item in {*tokens, *(c for t in tokens for c in t)}:
+            holders = seen.setdefault(item, set())
+            if len(holders) < min_patients:
+                holders.add(patient)
+
+    def common(item: str) -> bool:
+        return len(seen.get(item, ())) >= min_patients
+
+    out = []
+    for tokens in segmented:
+        kept: list[str] = []
+        for t in tokens:
+            kept.extend([t] if common(t) else [c for c in t if common(c)])
+        out.append(kept)
+    dropped = sum(1 for item in seen if not common(item))
+    logger.info("tokenizer: %d strings seen in < %d patients left out", dropped, min_patients)
+    return out
 
 
 def load_tokenizer(path_or_dir: str | Path) -> PreTrainedTokenizerBase:

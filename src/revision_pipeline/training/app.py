@@ -56,14 +56,26 @@ def train_reports(pairs: Path) -> list[str]:
     return [r for r in table.column("report").to_pylist() if r]
 
 
-def prepare_tokenizer(pairs: Path, out: Path, vocab_size: int) -> Path:
-    """Train a WordPiece tokenizer on the train split's reports and save it to ``out``."""
+def prepare_tokenizer(pairs: Path, out: Path, vocab_size: int, min_patients: int = 5) -> Path:
+    """Train a WordPiece tokenizer on the train split's reports and save it to ``out``.
+
+    Only strings found in the reports of at least ``min_patients`` distinct patients
+    (``patient_pid``) can become vocabulary entries.
+    """
     from revision_pipeline.models import train_tokenizer
 
-    reports = train_reports(pairs)
-    if not reports:
+    table = pads.dataset(str(pairs), format="parquet").to_table(
+        columns=["report", "patient_pid"], filter=pc.field("split") == "train"
+    )
+    reports, pids = table.column("report").to_pylist(), table.column("patient_pid").to_pylist()
+    rows = [(r, p) for r, p in zip(reports, pids, strict=True) if r]
+    if not rows:
         raise ValueError(f"{pairs}: the train split has no reports to train a tokenizer on")
-    train_tokenizer(reports, vocab_size=vocab_size).save_pretrained(str(out))
+    tokenizer = train_tokenizer(
+        [r for r, _ in rows], vocab_size=vocab_size,
+        patients=[str(p) for _, p in rows], min_patients=min_patients,
+    )  # fmt: skip
+    tokenizer.save_pretrained(str(out))
     return out
 
 

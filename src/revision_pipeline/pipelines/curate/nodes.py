@@ -50,6 +50,9 @@ class AuditConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     paths: list[str] = Field(default_factory=list)
     fail_on_hit: bool = True
+    # second line of defence: reports whose scrubbed text still holds a name-shaped span
+    fail_on_suspected_names: bool = True
+    suspected_name_max_rate: float = Field(0.005, ge=0, le=1)  # of reports, before failing
 
 
 class CurateConfig(BaseModel):
@@ -295,6 +298,73 @@ def plot_funnel(
 ) -> tuple[Image.Image, dict[str, Callable[[], Image.Image]]]:
     """The overview (a bar per institution) and one funnel figure per institution."""
     return overview_plot(funnel), institution_plots(funnel)
+
+
+def find_suspected_names(
+    exams: pd.DataFrame, identifiers: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Count name-shaped spans left in the scrubbed reports, per institution (no text).
+
+    Returns:
+        ``institution_id, reports, reports_flagged, suspected_names`` and the counts
+        for MLflow (``curate.suspected_names``, ``curate.suspected_name_report_rate``).
+    """
+    from revision_pipeline.deid.suspects import count_suspected
+
+    known = set(identifiers["value"].astype(str)) if "value" in identifiers else set()
+    counts = count_suspected(exams["institution_id"], exams["report"].fillna(""), known)
+    table = pd.DataFrame(
+        [(inst, *row) for inst, row in counts.items()],
+        columns=["institution_id", "reports", "reports_flagged", "suspected_names"],
+    )
+    reports = int(table["reports"].sum())
+    flagged = int(table["reports_flagged"].sum())
+    logger.info("suspected names: %d in %d of %d reports", table["suspected_names"].sum(),
+                flagged, reports)  # fmt: skip
+    metrics = {
+        "suspected_names": {"value": float(table["suspected_names"].sum()), "step": 0},
+        "suspected_name_report_rate": {"value": flagged / reports if reports else 0.0, "step": 0},
+    }
+    return table, metrics
+
+
+def audit_curated(
+    identifiers: pd.DataFrame,
+    planted: pd.DataFrame,
+    suspected: pd.DataFrame,
+    params: dict[str, Any],
+    *written: Any,
+) -> pd.DataFrame:
+    """`audit_phi`, plus one ``suspected_name`` row per institution whose scrubbed
+    reports still hold name-shaped text (counts only).
+
+    Fails the run when the share of reports with a suspected name exceeds
+    ``audit.suspected_name_max_rate`` (and ``audit.fail_on_suspected_names``).
+    """
+    config = _config(params)
+    table = audit_phi(identifiers, planted, params, *written)
+    flagged = suspected[suspected["suspected_names"] > 0]
+    rows = pd.DataFrame(
+        {
+            "file": "05_model_input/pairs: reports of " + flagged["institution_id"].astype(str),
+            "kind": "suspected_name",
+            "count": flagged["suspected_names"].astype(int),
+            "read_as": "report text",
+        }
+    )
+    table = pd.concat([table, rows], ignore_index=True) if len(rows) else table
+    reports = int(suspected["reports"].sum())
+    rate = int(suspected["reports_flagged"].sum()) / reports if reports else 0.0
+    if rate > config.audit.suspected_name_max_rate and config.audit.fail_on_suspected_names:
+        pairs = zip(flagged["institution_id"], flagged["reports_flagged"], strict=True)
+        where = ", ".join(f"{i} ({n})" for i, n in pairs)
+        raise RuntimeError(
+            f"PHI audit failed: {rate:.2%} of reports still hold name-shaped text after "
+            f"scrubbing (limit {config.audit.suspected_name_max_rate:.2%}; reports per "
+            f"institution: {where}). Check them inside the boundary, extend the scrubber, "
+            "or raise curate.audit.suspected_name_max_rate in conf/base/parameters_curate.yml"
+        )
+    return table
 
 
 def audit_phi(

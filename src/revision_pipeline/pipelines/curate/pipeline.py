@@ -60,10 +60,17 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="plot_funnel",
             ),
             Node(
-                func=nodes.audit_phi,
+                func=nodes.find_suspected_names,
+                inputs=["deidentified_exams", "archive_identifiers"],
+                outputs=["suspected_names", "suspected_name_metrics"],
+                name="find_suspected_names",
+            ),
+            Node(
+                func=nodes.audit_curated,
                 inputs=[
                     "archive_identifiers",
                     "demo_truth_phi_optional",
+                    "suspected_names",
                     PARAMS,
                     # read last: the audit must run after everything it scans is written
                     "pairs",

@@ -21,6 +21,7 @@ class TokenizerConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     pretrained_dir: str | None = None
     vocab_size: int = Field(8000, ge=100)
+    min_patients: int = Field(5, ge=1)  # a token must occur in this many patients' reports
 
 
 class PretrainConfig(BaseModel):
@@ -68,7 +69,10 @@ def build_tokenizer(pairs: ds.Dataset, params: dict[str, Any]) -> Path:
         load_tokenizer(source).save_pretrained(str(out))
         return out
     return prepare_tokenizer(
-        _root(pairs), Path(config.work_dir) / "tokenizer", config.tokenizer.vocab_size
+        _root(pairs),
+        Path(config.work_dir) / "tokenizer",
+        config.tokenizer.vocab_size,
+        config.tokenizer.min_patients,
     )
 
 
