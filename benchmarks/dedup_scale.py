@@ -111,8 +111,8 @@ def calibrate(n_photos: int, n_copied: int, seed: int = CALIBRATION_SEED) -> dic
     from revision_pipeline.synth.plan import plan_archive
 
     config = DemoArchiveConfig(
-        seed=seed, n_institutions=40, n_exams=n_photos, min_image_side=1024,
-        max_image_side=1536, workers=1,
+        seed=seed, n_institutions=max(1, min(40, n_photos // 4)), n_exams=n_photos,
+        min_image_side=1024, max_image_side=1536, workers=1,
     )  # fmt: skip
     sigs, bits, deltas, flips, kinds, copy_of = [], [], [], [], [], []
     for photo in plan_archive(config).photos:
