@@ -153,12 +153,12 @@ def _pairs_sharing_a_key(
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Positions ``(i, j)`` with ``queries[i] == table[j]`` (``i != j``), and buckets skipped."""
     order = np.argsort(table, kind="stable")
-    ordered = table[order]
-    lo = np.searchsorted(ordered, queries, side="left")
-    hi = np.searchsorted(ordered, queries, side="right")
-    count = hi - lo
+    keys, starts, sizes = np.unique(table[order], return_index=True, return_counts=True)
+    slot = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    count = np.where(keys[slot] == queries, sizes[slot], 0)
     big = count > max_bucket
     count[big] = 0
+    lo = starts[slot]
     total = int(count.sum())
     first = np.repeat(np.arange(len(queries)), count)
     offsets = np.arange(total) - np.repeat(np.cumsum(count) - count, count) + np.repeat(lo, count)
@@ -177,11 +177,12 @@ def _candidates(
     found: list[np.ndarray] = []
     for band in range(index.bands):
         table = keys[:, band]
-        for queries in (table, *(probes[:, band, p] for p in range(index.probes))):
-            first, second, skipped = _pairs_sharing_a_key(table, queries, index.max_bucket)
-            stats.skipped_buckets += skipped
-            low, high = np.minimum(first, second), np.maximum(first, second)
-            found.append(np.unique(low.astype(np.int64) * n + high))
+        queries = np.concatenate([table, probes[:, band].T.ravel()])
+        first, second, skipped = _pairs_sharing_a_key(table, queries, index.max_bucket)
+        first %= n  # query q is photo q mod n (its key, then each of its probes)
+        stats.skipped_buckets += skipped
+        low, high = np.minimum(first, second), np.maximum(first, second)
+        found.append(np.unique(low[low != high].astype(np.int64) * n + high[low != high]))
     if not found:
         return np.empty((0, 2), np.int64)
     codes = np.unique(np.concatenate(found))
