@@ -110,6 +110,12 @@ def signature_matrix(
             )
         return signatures.astype(np.int8, copy=False), np.ones(len(signatures), bool)
     present = np.array([s is not None for s in signatures], dtype=bool)
+    blank = bytes(SIGNATURE_LENGTH)
+    joined = b"".join(blank if s is None else s for s in signatures)
+    if len(joined) == len(signatures) * SIGNATURE_LENGTH and all(
+        s is None or len(s) == SIGNATURE_LENGTH for s in signatures
+    ):
+        return np.frombuffer(joined, np.int8).reshape(len(signatures), SIGNATURE_LENGTH), present
     matrix = np.zeros((len(signatures), SIGNATURE_LENGTH), np.int8)
     for i, sig in enumerate(signatures):
         if sig is None:
@@ -142,9 +148,11 @@ def _lsh_keys(
         )
         key = (proj > 0).astype(np.int64) @ weights
         keys[start : start + len(part)] = key
-        if index.probes:
-            weakest = np.argpartition(np.abs(proj), index.probes - 1, axis=2)[..., : index.probes]
-            probes[start : start + len(part)] = key[..., None] ^ weights[weakest]
+        margin = np.abs(proj)
+        for p in range(index.probes):  # flip the least-certain bit, then the next one
+            weakest = margin.argmin(axis=2)
+            probes[start : start + len(part), :, p] = key ^ weights[weakest]
+            np.put_along_axis(margin, weakest[..., None], np.inf, axis=2)
     return keys, probes
 
 
@@ -153,7 +161,9 @@ def _pairs_sharing_a_key(
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Positions ``(i, j)`` with ``queries[i] == table[j]`` (``i != j``), and buckets skipped."""
     order = np.argsort(table, kind="stable")
-    keys, starts, sizes = np.unique(table[order], return_index=True, return_counts=True)
+    ordered = table[order]
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    keys, sizes = ordered[starts], np.diff(np.append(starts, len(ordered)))
     slot = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
     count = np.where(keys[slot] == queries, sizes[slot], 0)
     big = count > max_bucket
