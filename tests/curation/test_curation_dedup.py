@@ -186,6 +186,12 @@ def test_missing_hashes_or_signatures_only_join_by_content_hash(calibration) -> 
     assert groups.tolist() == [0, 1, 2, 0]
 
 
+def test_empty_and_single_photo_archives() -> None:
+    assert duplicate_groups([], [], 8, [], 0.9).tolist() == []
+    assert duplicate_groups(["a"], [1], 8, [bytes(1024)], 0.9).tolist() == [0]
+    assert duplicate_groups_exhaustive([], [], []).tolist() == []
+
+
 def test_key_length_grows_with_the_archive_and_degenerate_buckets_are_capped(caplog) -> None:
     index = SignatureIndex()
     assert index.bits(10) == index.min_bits

@@ -183,6 +183,8 @@ def _candidates(
 ) -> np.ndarray:
     """Unique candidate pairs ``(a, b)``, ``a < b``, as rows of an int64 array (global ids)."""
     stats.bits = index.bits(len(rows))
+    if len(rows) < 2:
+        return np.empty((0, 2), np.int64)
     keys, probes = _lsh_keys(matrix, rows, index, stats.bits)
     n = len(rows)
     found: list[np.ndarray] = []
