@@ -184,6 +184,10 @@ def test_missing_hashes_or_signatures_only_join_by_content_hash(calibration) -> 
         ["a", "b", "c", "a"], [phash, phash, None, None], 8, [sig, None, sig, None], 0.9
     )
     assert groups.tolist() == [0, 1, 2, 0]
+    # a DataFrame column without a signature holds NaN rather than None
+    nan = float("nan")
+    assert duplicate_groups(["a", "b"], [phash, phash], 8, [sig, nan], 0.9).tolist() == [0, 1]
+    assert duplicate_groups(["a", "b"], [phash, phash], 8, [sig, sig], 0.9).tolist() == [0, 0]
 
 
 def test_empty_and_single_photo_archives() -> None:

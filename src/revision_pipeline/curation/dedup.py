@@ -110,17 +110,15 @@ def signature_matrix(
                 f"signatures: expected shape (n, {SIGNATURE_LENGTH}), got {signatures.shape}"
             )
         return signatures.astype(np.int8, copy=False), np.ones(len(signatures), bool)
-    present = np.array([s is not None for s in signatures], dtype=bool)
+    # missing: None, or NaN/NA where a DataFrame column held no signature
+    present = np.array([isinstance(s, bytes | bytearray) for s in signatures], dtype=bool)
     blank = bytes(SIGNATURE_LENGTH)
-    joined = b"".join(blank if s is None else s for s in signatures)
-    if len(joined) == len(signatures) * SIGNATURE_LENGTH and all(
-        s is None or len(s) == SIGNATURE_LENGTH for s in signatures
-    ):
-        return np.frombuffer(joined, np.int8).reshape(len(signatures), SIGNATURE_LENGTH), present
-    matrix = np.zeros((len(signatures), SIGNATURE_LENGTH), np.int8)
-    for i, sig in enumerate(signatures):
-        if sig is None:
-            continue
+    values = [s if ok else blank for s, ok in zip(signatures, present, strict=True)]
+    if all(len(v) == SIGNATURE_LENGTH for v in values):
+        joined = b"".join(values)
+        return np.frombuffer(joined, np.int8).reshape(len(values), SIGNATURE_LENGTH), present
+    matrix = np.zeros((len(values), SIGNATURE_LENGTH), np.int8)
+    for i, sig in enumerate(values):
         if len(sig) != SIGNATURE_LENGTH:
             raise ValueError(f"signature #{i} has {len(sig)} bytes, expected {SIGNATURE_LENGTH}")
         matrix[i] = np.frombuffer(sig, np.int8)
