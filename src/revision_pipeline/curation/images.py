@@ -126,11 +126,6 @@ def phash_values(column: pd.Series) -> list[int | None]:
     return [None if v is pd.NA or v is None else int(v) for v in phash_array(column.tolist())]
 
 
-def phash_to_uint(value: int | None) -> int | None:
-    """Deprecated alias kept for callers of earlier versions: hashes are stored unsigned."""
-    return None if value is None or value is pd.NA else int(value)
-
-
 #: How the ``phash`` column of a cache index was written, from its Parquet type.
 #: ``uint64``: this version (exact); ``int64``: earlier versions shifted the hash by
 #: -2**63 to fit (exact, shifted back on load); ``double``: earlier versions whose column
