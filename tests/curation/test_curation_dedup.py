@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import sys
+from pathlib import Path
 
 import cv2
 import numpy as np
 import pandas as pd
+import pytest
 from curation_helpers import jpeg
 
-from revision_pipeline.curation.dedup import choose_keepers, duplicate_groups
+from revision_pipeline.curation.dedup import (
+    DedupStats,
+    SignatureIndex,
+    choose_keepers,
+    duplicate_groups,
+    duplicate_groups_exhaustive,
+)
 from revision_pipeline.imaging import perceptual_hash
 from revision_pipeline.imaging.hashing import image_signature, signature_correlation
 
@@ -113,3 +123,88 @@ def test_identical_copies_keep_the_name_without_a_copy_suffix() -> None:
     )
     keepers = choose_keepers(frame, np.array([0, 0, 0, 1, 1]))
     assert keepers.tolist() == ["H7/images/E1_左眼.jpg"] * 3 + ["H8/a_OD.jpg"] * 2
+
+
+# --------------------------------------------------------------- at scale, against brute force
+
+_BENCH = importlib.util.spec_from_file_location(
+    "dedup_scale", Path(__file__).resolve().parents[2] / "benchmarks" / "dedup_scale.py"
+)
+dedup_scale = importlib.util.module_from_spec(_BENCH)
+sys.modules["dedup_scale"] = dedup_scale
+_BENCH.loader.exec_module(dedup_scale)
+
+
+@pytest.fixture(scope="module")
+def calibration() -> dict[str, np.ndarray]:
+    """Keys of 24 rendered demo photos, 6 of them copied six ways (re-encoded, resized...)."""
+    return dedup_scale.calibrate(24, 6)
+
+
+def test_real_copies_of_rendered_photos_are_grouped_and_distinct_ones_are_not(
+    calibration,
+) -> None:
+    sigs = calibration["signatures"]
+    copies = (sigs[calibration["copy_of"]].astype(np.int16) + calibration["copy_deltas"]).astype(
+        np.int8
+    )
+    hashes = dedup_scale._from_bits(calibration["bits"])
+    copy_hashes = hashes[calibration["copy_of"]] ^ dedup_scale._from_bits(calibration["copy_flips"])
+    n = len(sigs)
+    groups = duplicate_groups(
+        [f"d{i}" for i in range(n + len(copies))],
+        [int(h) for h in np.concatenate([hashes, copy_hashes])],
+        8,
+        np.concatenate([sigs, copies]),
+        0.9,
+    )
+    assert groups[:n].tolist() == list(range(n))  # no two distinct photos merged
+    assert groups[n:].tolist() == calibration["copy_of"].tolist()  # every copy found
+    assert set(calibration["copy_kinds"]) >= {"halved_q70", "quartered_q60", "recompressed_3x"}
+
+
+def test_lsh_search_agrees_with_brute_force_on_thousands_of_demo_like_keys(calibration) -> None:
+    keys = dedup_scale.draw_keys(dedup_scale.KeyModel(calibration), 4_000, seed=7)
+    stats = DedupStats()
+    groups = duplicate_groups(keys.sha256, keys.phash, 8, keys.signatures, 0.9, stats=stats)
+    reference = duplicate_groups_exhaustive(keys.sha256, keys.phash, keys.signatures, 8, 0.9)
+    assert np.array_equal(groups, reference)
+    recall, merged = dedup_scale.score(groups, keys.original)
+    assert recall == 1.0 and merged == 0
+    assert stats.candidates < 4 * len(keys.sha256)  # not a quadratic number of pairs
+    # the same keys as bytes (as the pipeline holds them) give the same groups
+    as_bytes = [row.tobytes() for row in keys.signatures]
+    assert np.array_equal(duplicate_groups(keys.sha256, keys.phash, 8, as_bytes, 0.9), groups)
+
+
+def test_missing_hashes_or_signatures_only_join_by_content_hash(calibration) -> None:
+    sig = calibration["signatures"][0].tobytes()
+    phash = int(dedup_scale._from_bits(calibration["bits"][:1])[0])
+    groups = duplicate_groups(
+        ["a", "b", "c", "a"], [phash, phash, None, None], 8, [sig, None, sig, None], 0.9
+    )
+    assert groups.tolist() == [0, 1, 2, 0]
+    # a DataFrame column without a signature holds NaN rather than None
+    nan = float("nan")
+    assert duplicate_groups(["a", "b"], [phash, phash], 8, [sig, nan], 0.9).tolist() == [0, 1]
+    assert duplicate_groups(["a", "b"], [phash, phash], 8, [sig, sig], 0.9).tolist() == [0, 0]
+
+
+def test_empty_and_single_photo_archives() -> None:
+    assert duplicate_groups([], [], 8, [], 0.9).tolist() == []
+    assert duplicate_groups(["a"], [1], 8, [bytes(1024)], 0.9).tolist() == [0]
+    assert duplicate_groups_exhaustive([], [], []).tolist() == []
+
+
+def test_key_length_grows_with_the_archive_and_degenerate_buckets_are_capped(caplog) -> None:
+    index = SignatureIndex()
+    assert index.bits(10) == index.min_bits
+    assert index.bits(10_000) < index.bits(160_000) < index.bits(640_000) <= index.max_bits
+    flat = np.zeros((50, 1024), np.int8)  # blank signatures: one giant bucket
+    stats = DedupStats()
+    groups = duplicate_groups(
+        [str(i) for i in range(50)], [0] * 50, 8, flat, 0.9, SignatureIndex(max_bucket=10), stats
+    )
+    assert groups.tolist() == list(range(50)) and stats.skipped_buckets > 0
+    with pytest.raises(ValueError, match="signature #1 has 3 bytes"):
+        duplicate_groups(["a", "b"], [1, 2], 8, [bytes(1024), b"abc"], 0.9)

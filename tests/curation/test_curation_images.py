@@ -8,12 +8,20 @@ import os
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from curation_helpers import jpeg, rotated_retina
 from PIL import Image
 
 import revision_pipeline.curation.images as images_module
-from revision_pipeline.curation.images import RESULT_COLUMNS, ImageSettings, process_images
+from revision_pipeline.curation.images import (
+    RESULT_COLUMNS,
+    ImageSettings,
+    phash_array,
+    phash_values,
+    process_images,
+)
 from revision_pipeline.imaging import QualityThresholds
 
 SETTINGS = ImageSettings(side=256)
@@ -174,3 +182,91 @@ def test_quality_verdict_does_not_depend_on_the_crop_side(archive, tmp_path) -> 
     small = _run(root, good, tmp_path / "c2", ImageSettings(side=128))
     assert large["passed"].all()
     assert small["passed"].tolist() == large["passed"].tolist()
+
+
+#: Hashes a float64 column would round: top and bottom bits set, next to a missing hash.
+EXACT_HASHES = {
+    "c": (1 << 64) - 1,
+    "a": (1 << 63) | 1,
+    "b": 0x8000_0000_0000_0F0F,
+}
+
+
+@pytest.fixture
+def planted_hashes(monkeypatch) -> dict[str, int]:
+    """Photo ``x_OD.jpg`` gets ``EXACT_HASHES[x]``; the broken file has none."""
+    real = images_module.process_image
+
+    def planted(path, *args, **kwargs):
+        result = real(path, *args, **kwargs)
+        result.phash = EXACT_HASHES.get(Path(path).name.split("_")[0])
+        return result
+
+    monkeypatch.setattr(images_module, "process_image", planted)
+    return EXACT_HASHES
+
+
+def _hashes(frame: pd.DataFrame) -> dict[str, int | None]:
+    return dict(zip(frame["source"], phash_values(frame["phash"]), strict=True))
+
+
+def test_hashes_with_high_and_low_bits_survive_the_cache_next_to_missing_ones(
+    archive, tmp_path, planted_hashes, count_decodes
+) -> None:
+    root, sources = archive
+    cache = tmp_path / "cache"
+    expected = {s: planted_hashes.get(Path(s).name.split("_")[0]) for s in sources}
+    assert expected["H1/images/broken_OD.jpg"] is None
+    first = _run(root, sources, cache)
+    assert str(first["phash"].dtype) == "UInt64"
+    assert _hashes(first) == expected
+    count_decodes.clear()
+    second = _run(root, sources, cache)  # served from the cache index
+    assert count_decodes == []
+    assert _hashes(second) == expected and str(second["phash"].dtype) == "UInt64"
+    assert pq.read_schema(cache / f"index_{SETTINGS.key()}.parquet").field("phash").type == (
+        pa.uint64()
+    )
+
+
+def test_an_older_shifted_int64_cache_is_read_exactly(
+    archive, tmp_path, planted_hashes, count_decodes
+) -> None:
+    root, sources = archive
+    good = [s for s in sources if "broken" not in s]  # earlier int64 columns had no gaps
+    cache = tmp_path / "cache"
+    first = _run(root, good, cache)
+    index_path = cache / f"index_{SETTINGS.key()}.parquet"
+    older = pd.read_parquet(index_path)
+    older["phash"] = [int(v) - (1 << 63) for v in older["phash"]]  # as earlier versions wrote it
+    older.astype({"phash": "int64"}).to_parquet(index_path, index=False)
+    count_decodes.clear()
+    again = _run(root, good, cache)
+    assert count_decodes == []
+    assert _hashes(again) == _hashes(first)
+
+
+def test_an_older_float_cache_is_rebuilt_not_trusted(
+    archive, tmp_path, planted_hashes, count_decodes, caplog
+) -> None:
+    root, sources = archive
+    cache = tmp_path / "cache"
+    first = _run(root, sources, cache)
+    index_path = cache / f"index_{SETTINGS.key()}.parquet"
+    older = pd.read_parquet(index_path)
+    shifted = [None if v is pd.NA else float(int(v) - (1 << 63)) for v in older["phash"]]
+    older.assign(phash=pd.Series(shifted, dtype="float64")).to_parquet(index_path, index=False)
+    count_decodes.clear()
+    with caplog.at_level(logging.WARNING, logger=images_module.__name__):
+        again = _run(root, sources, cache)
+    assert "may be rounded" in caplog.text
+    assert sorted(count_decodes) == sorted(Path(s).name for s in sources)
+    assert _hashes(again) == _hashes(first)
+
+
+def test_a_float_hash_is_refused_rather_than_compared() -> None:
+    with pytest.raises(TypeError, match="lost their low bits"):
+        phash_values(pd.Series([1.0, float("nan")]))
+    with pytest.raises(TypeError, match="#1 is a float"):
+        phash_array([1, 2.0])
+    assert phash_values(pd.Series(phash_array([None, (1 << 64) - 1]))) == [None, (1 << 64) - 1]

@@ -19,7 +19,10 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from revision_pipeline.imaging import QualityThresholds, process_image
@@ -70,7 +73,7 @@ def _process_one(args: tuple[str, str, str, ImageSettings]) -> dict[str, object]
         "size_bytes": stat.st_size,
         "mtime_ns": stat.st_mtime_ns,
         "sha256": result.sha256 or "",
-        "phash": None if result.phash is None else int(result.phash) - (1 << 63),  # fits int64
+        "phash": None if result.phash is None else int(result.phash),
         "quality_score": float(result.score),
         "passed": bool(result.passed),
         "reasons": list(result.reasons),
@@ -83,16 +86,77 @@ def _process_one(args: tuple[str, str, str, ImageSettings]) -> dict[str, object]
     }
 
 
-def phash_to_uint(value: int | None) -> int | None:
-    """Undo the int64 shift applied to perceptual hashes for storage."""
-    return None if value is None or pd.isna(value) else int(value) + (1 << 63)
+#: Storage type of perceptual hashes in every table and cache: unsigned 64-bit integers
+#: with pandas' missing marker (``pd.NA``). Never a float: a double keeps 53 bits, and a
+#: rounded hash is compared bit by bit in deduplication.
+PHASH_DTYPE = "UInt64"
+
+
+def phash_array(values: Sequence[object]) -> pd.arrays.IntegerArray:
+    """Perceptual hashes (``int``, ``numpy`` integers, ``None``/``NA``) as a ``UInt64`` array.
+
+    Raises:
+        TypeError: for a float value: it may have been rounded, so it cannot be trusted.
+    """
+    out: list[int | None] = []
+    for i, value in enumerate(values):
+        if value is None or value is pd.NA:
+            out.append(None)
+        elif isinstance(value, float | np.floating):
+            if np.isnan(value):
+                out.append(None)
+                continue
+            raise TypeError(f"perceptual hash #{i} is a float ({value!r}): it may have lost bits")
+        else:
+            out.append(int(value))  # type: ignore[call-overload]
+    return pd.array(out, dtype=PHASH_DTYPE)
+
+
+def phash_values(column: pd.Series) -> list[int | None]:
+    """A ``phash`` column as exact Python ints (``None`` where missing), for deduplication.
+
+    Raises:
+        TypeError: when the column holds floats (written by code that rounded hashes).
+    """
+    if column.dtype.kind == "f":
+        raise TypeError(
+            "the phash column holds floats, so its hashes may have lost their low bits; "
+            "delete the photo_quality table and rerun curate to rebuild it"
+        )
+    return [None if v is pd.NA or v is None else int(v) for v in phash_array(column.tolist())]
+
+
+#: How the ``phash`` column of a cache index was written, from its Parquet type.
+#: ``uint64``: this version (exact); ``int64``: earlier versions shifted the hash by
+#: -2**63 to fit (exact, shifted back on load); ``double``: earlier versions whose column
+#: fell back to floats when a hash was missing (rounded: those rows are processed again).
+_INT64_SHIFT = 1 << 63
 
 
 def _load_index(cache_dir: Path, settings: ImageSettings) -> pd.DataFrame:
     index = cache_dir / f"index_{settings.key()}.parquet"
     if not index.exists():
         return pd.DataFrame(columns=list(RESULT_COLUMNS))
-    return pd.read_parquet(index)
+    schema = pq.read_schema(index)
+    stored = schema.field("phash").type if "phash" in schema.names else pa.null()
+    frame = pd.read_parquet(index)
+    if pa.types.is_unsigned_integer(stored) or pa.types.is_null(stored):
+        frame["phash"] = phash_array(
+            frame["phash"].tolist() if "phash" in frame else [None] * len(frame)
+        )
+    elif pa.types.is_signed_integer(stored):
+        logger.info("%s: perceptual hashes written by an earlier version, shifted back", index)
+        frame["phash"] = phash_array(
+            [None if pd.isna(v) else int(v) + _INT64_SHIFT for v in frame["phash"].tolist()]
+        )
+    else:
+        logger.warning(
+            "%s: perceptual hashes stored as %s by an earlier version may be rounded; "
+            "every cropped photo is hashed again (crops already written are reused)",
+            index, stored,
+        )  # fmt: skip
+        frame = frame.iloc[0:0]
+    return frame
 
 
 def _judged_again(row: dict[str, object], thresholds: QualityThresholds) -> dict[str, object]:
@@ -167,7 +231,8 @@ def process_images(
     logger.info("Images: %d to process, %d reused from the cache", len(todo), len(reused))
     rows = [_judged_again(row, settings.thresholds) for row in reused.values()]
     rows.extend(_run(todo, root, cache_dir, settings, workers, progress))
-    frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS))
+    hashes = phash_array([row["phash"] for row in rows])  # before pandas can make them floats
+    frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS)).assign(phash=hashes)
     order = {s: i for i, s in enumerate(sources)}
     frame = frame.sort_values("source", key=lambda s: s.map(order)).reset_index(drop=True)
     frame.to_parquet(cache_dir / f"index_{settings.key()}.parquet", index=False)

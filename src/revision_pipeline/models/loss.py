@@ -55,9 +55,7 @@ def gather_features(
     local features are used directly and the gathered ones are constants).
     """
     if gather_with_grad:
-        from torch.distributed.nn.functional import all_gather
-
-        return torch.cat(all_gather(image_features), 0), torch.cat(all_gather(text_features), 0)
+        return _AllGatherWithGrad.apply(image_features), _AllGatherWithGrad.apply(text_features)
     images = [torch.zeros_like(image_features) for _ in range(world_size)]
     texts = [torch.zeros_like(text_features) for _ in range(world_size)]
     dist.all_gather(images, image_features)
@@ -66,6 +64,27 @@ def gather_features(
         images[rank] = image_features
         texts[rank] = text_features
     return torch.cat(images, 0), torch.cat(texts, 0)
+
+
+class _AllGatherWithGrad(torch.autograd.Function):
+    """All-gather along dim 0 whose backward sums every rank's gradient for this rank's
+    slice: the semantics of the deprecated ``torch.distributed.nn.functional.all_gather``
+    (torch 2.14 warns), with plain ``dist`` collectives that gloo and NCCL both support."""
+
+    @staticmethod
+    def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        world_size, rank = dist.get_world_size(), dist.get_rank()
+        tensor = tensor.contiguous()
+        parts = [torch.empty_like(tensor) for _ in range(world_size)]
+        dist.all_gather(parts, tensor)
+        ctx.rank, ctx.rows = rank, tensor.shape[0]
+        return torch.cat(parts, 0)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        grad = grad.contiguous().clone()
+        dist.all_reduce(grad, op=dist.ReduceOp.SUM)
+        return grad[ctx.rank * ctx.rows : (ctx.rank + 1) * ctx.rows]
 
 
 def gather_group_ids(group_ids: torch.Tensor, world_size: int) -> torch.Tensor:

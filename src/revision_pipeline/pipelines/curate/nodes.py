@@ -25,7 +25,7 @@ from revision_pipeline.curation.funnel import (
     quality_alerts,
     reason_family,
 )
-from revision_pipeline.curation.images import ImageSettings, phash_to_uint, process_images
+from revision_pipeline.curation.images import ImageSettings, phash_values, process_images
 from revision_pipeline.curation.plots import institution_plots, overview_plot
 from revision_pipeline.curation.records import (
     chunked,
@@ -149,7 +149,7 @@ def decide_photos(photos: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
     decisions.loc[failed, "reason"] = "quality: " + photos.loc[failed, "reasons"].map("; ".join)
     readable = photos[~unreadable]
     groups = duplicate_groups(
-        readable["sha256"].tolist(), [phash_to_uint(v) for v in readable["phash"]],
+        readable["sha256"].tolist(), phash_values(readable["phash"]),
         config.near_duplicate_max_distance, readable["signature"].tolist(),
         config.near_duplicate_min_correlation,
     )  # fmt: skip
