@@ -21,6 +21,7 @@ from revision_pipeline.curation.images import (
     phash_array,
     phash_values,
     process_images,
+    verify_crop,
 )
 from revision_pipeline.imaging import QualityThresholds
 
@@ -270,3 +271,66 @@ def test_a_float_hash_is_refused_rather_than_compared() -> None:
     with pytest.raises(TypeError, match="#1 is a float"):
         phash_array([1, 2.0])
     assert phash_values(pd.Series(phash_array([None, (1 << 64) - 1]))) == [None, (1 << 64) - 1]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "zero_byte", "swapped"])
+def test_a_damaged_crop_is_recomputed_never_reused(
+    archive, tmp_path, count_decodes, caplog, damage: str
+) -> None:
+    root, sources = archive
+    cache = tmp_path / "cache"
+    first = _run(root, sources, cache).set_index("source")
+    a = Path(first.loc["H1/images/a_OD.jpg", "crop_path"])
+    b = Path(first.loc["H1/images/b_OD.jpg", "crop_path"])
+    good = b.read_bytes()
+    if damage == "truncated":
+        b.write_bytes(good[: len(good) // 2])
+    elif damage == "zero_byte":
+        b.write_bytes(b"")
+    else:  # another photo's (valid) crop under this name
+        b.write_bytes(a.read_bytes())
+    count_decodes.clear()
+    with caplog.at_level(logging.WARNING):
+        second = _run(root, sources, cache).set_index("source")
+    assert count_decodes == ["b_OD.jpg"], "only the damaged entry is recomputed"
+    assert "1 cached crops" in caplog.text
+    assert b.read_bytes() == good, "the crop is written again from its source"
+    assert verify_crop(b, second.loc["H1/images/b_OD.jpg", "crop_sha256"], SETTINGS.side) == ""
+
+
+def test_verify_crop_names_each_problem(archive, tmp_path) -> None:
+    root, sources = archive
+    row = _run(root, sources, tmp_path / "cache").iloc[0]
+    path, digest = Path(row["crop_path"]), row["crop_sha256"]
+    assert verify_crop(path, digest, SETTINGS.side) == ""
+    assert verify_crop(path, digest, SETTINGS.side + 1) == "crop_not_square"
+    assert verify_crop(path, "0" * 64) == "crop_changed"
+    assert verify_crop(tmp_path / "gone.jpg", digest) == "crop_missing"
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    assert verify_crop(empty, digest) == "crop_empty"
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(path.read_bytes()[:-200])
+    assert verify_crop(cut, images_module.crop_digest(cut.read_bytes())) == "crop_truncated"
+
+
+def test_a_half_written_index_is_rebuilt(archive, tmp_path, count_decodes) -> None:
+    root, sources = archive
+    cache = tmp_path / "cache"
+    _run(root, sources, cache)
+    (index,) = cache.glob("index_*.parquet")
+    index.write_bytes(index.read_bytes()[:100])
+    count_decodes.clear()
+    _run(root, sources, cache)
+    assert len(count_decodes) == len(sources)
+    assert not list(cache.glob(".index_*.tmp"))
+
+
+def test_crop_problems_flags_rows_for_the_pairs(archive, tmp_path) -> None:
+    root, sources = archive
+    frame = _run(root, sources, tmp_path / "cache")
+    with_crop = frame[frame["crop_path"].ne("")]
+    Path(with_crop.iloc[0]["crop_path"]).write_bytes(b"\xff\xd8 broken")
+    problems = images_module.crop_problems(frame, SETTINGS.side)
+    assert problems.loc[with_crop.index[0]] == "crop_changed"
+    assert problems.drop(with_crop.index[0]).eq("").all()

@@ -11,6 +11,7 @@ costs no decoding.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -33,7 +34,7 @@ logger = logging.getLogger(__name__)
 #: Columns of the metadata table returned by :func:`process_images`.
 RESULT_COLUMNS: tuple[str, ...] = (
     "source", "size_bytes", "mtime_ns", "sha256", "phash", "quality_score", "passed",
-    "reasons", "crop_path", "signature", "width", "height", "metrics",
+    "reasons", "crop_path", "crop_sha256", "signature", "width", "height", "metrics",
 )  # fmt: skip
 
 
@@ -52,16 +53,53 @@ class ImageSettings:
         return hashlib.blake2b(blob, digest_size=6).hexdigest()
 
 
+def crop_digest(data: bytes) -> str:
+    """The checksum of a crop's JPEG bytes, kept in the cache index."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def verify_crop(path: str | Path, expected_sha256: str, side: int | None = None) -> str:
+    """Why the cached crop at ``path`` cannot be used, or ``""`` when it can.
+
+    The bytes must have the checksum recorded when they were written (a truncated,
+    zero-byte or swapped file fails), be a whole JPEG (start and end markers) and, with
+    ``side``, declare a ``side`` x ``side`` frame.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return "crop_missing"
+    if not data:
+        return "crop_empty"
+    if not expected_sha256 or crop_digest(data) != expected_sha256:
+        return "crop_changed"
+    if not (data.startswith(b"\xff\xd8") and data.endswith(b"\xff\xd9")):
+        return "crop_truncated"
+    if side is not None:
+        from PIL import Image
+
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                if img.format != "JPEG" or img.size != (side, side):
+                    return "crop_not_square"
+        except OSError:
+            return "crop_truncated"
+    return ""
+
+
 def _process_one(args: tuple[str, str, str, ImageSettings]) -> dict[str, object]:
     source, path, cache_dir, settings = args
     stat = os.stat(path)
     result = process_image(Path(path), settings.side, settings.thresholds, settings.jpeg_quality)
-    crop_path = ""
+    crop_path = crop_sha256 = ""
     if result.jpeg is not None and result.sha256 is not None:
         crop = (
             Path(cache_dir) / "crops" / result.sha256[:2] / f"{result.sha256}_{settings.key()}.jpg"
         )
-        if not crop.exists():
+        crop_sha256 = crop_digest(result.jpeg)
+        # an existing crop is kept only when it is exactly this one (a truncated or
+        # swapped file from an earlier run is written again)
+        if verify_crop(crop, crop_sha256):
             crop.parent.mkdir(parents=True, exist_ok=True)
             tmp = crop.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_bytes(result.jpeg)
@@ -78,6 +116,7 @@ def _process_one(args: tuple[str, str, str, ImageSettings]) -> dict[str, object]
         "passed": bool(result.passed),
         "reasons": list(result.reasons),
         "crop_path": crop_path,
+        "crop_sha256": crop_sha256,
         "signature": result.signature,
         "width": int(width),
         "height": int(height),
@@ -137,7 +176,11 @@ def _load_index(cache_dir: Path, settings: ImageSettings) -> pd.DataFrame:
     index = cache_dir / f"index_{settings.key()}.parquet"
     if not index.exists():
         return pd.DataFrame(columns=list(RESULT_COLUMNS))
-    schema = pq.read_schema(index)
+    try:
+        schema = pq.read_schema(index)
+    except (OSError, pa.ArrowException) as error:  # e.g. a half-written index of old code
+        logger.warning("%s cannot be read (%s): every photo is processed again", index, error)
+        return pd.DataFrame(columns=list(RESULT_COLUMNS))
     stored = schema.field("phash").type if "phash" in schema.names else pa.null()
     frame = pd.read_parquet(index)
     if pa.types.is_unsigned_integer(stored) or pa.types.is_null(stored):
@@ -174,8 +217,8 @@ _REQUIRED_METRICS: tuple[str, ...] = ("disc_offset",)
 
 
 def _complete(row: pd.Series) -> bool:
-    """Whether a cached cropped photo still has its crop and every current metric."""
-    if not Path(row["crop_path"]).exists():
+    """Whether a cached cropped photo still has its verified crop and every current metric."""
+    if verify_crop(row["crop_path"], str(row.get("crop_sha256") or "")):
         return False
     metrics = json.loads(str(row["metrics"])) if row["metrics"] else {}
     return all(name in metrics for name in _REQUIRED_METRICS)
@@ -190,6 +233,7 @@ def _reusable(
         return {}
     by_source = cached.set_index("source")
     reuse: dict[str, dict[str, object]] = {}
+    failed = 0
     for source in sources:
         if source not in by_source.index:
             continue
@@ -199,8 +243,18 @@ def _reusable(
         except OSError:
             continue
         unchanged = stat.st_size == row["size_bytes"] and stat.st_mtime_ns == row["mtime_ns"]
-        if unchanged and (not row["crop_path"] or _complete(row)):
+        if not unchanged:
+            continue
+        if not row["crop_path"] or _complete(row):
             reuse[source] = {"source": source, **row.to_dict()}
+        else:
+            failed += 1
+    if failed:
+        logger.warning(
+            "%d cached crops are missing, incomplete, truncated or changed on disk (or predate "
+            "crop checksums): recomputed from their source photos",
+            failed,
+        )
     return reuse
 
 
@@ -235,7 +289,10 @@ def process_images(
     frame = pd.DataFrame(rows, columns=list(RESULT_COLUMNS)).assign(phash=hashes)
     order = {s: i for i, s in enumerate(sources)}
     frame = frame.sort_values("source", key=lambda s: s.map(order)).reset_index(drop=True)
-    frame.to_parquet(cache_dir / f"index_{settings.key()}.parquet", index=False)
+    index = cache_dir / f"index_{settings.key()}.parquet"
+    tmp = index.with_name(f".{index.name}.{os.getpid()}.tmp")
+    frame.to_parquet(tmp, index=False)
+    tmp.replace(index)  # a kill mid-write never leaves a half index
     return frame
 
 
@@ -262,3 +319,19 @@ def _run(
                     bar.update()
     finally:
         bar.close()
+
+
+def crop_problems(photos: pd.DataFrame, side: int) -> pd.Series:
+    """Per photo with a crop: why its cached crop cannot go into the pairs ("" when it can).
+
+    The pairs carry the crop's bytes: each must be the file whose checksum the cache
+    recorded, a whole JPEG, ``side`` x ``side``.
+    """
+    return pd.Series(
+        [
+            verify_crop(path, str(digest or ""), side) if path else ""
+            for path, digest in zip(photos["crop_path"], photos["crop_sha256"], strict=True)
+        ],
+        index=photos.index,
+        dtype=object,
+    )

@@ -25,7 +25,12 @@ from revision_pipeline.curation.funnel import (
     quality_alerts,
     reason_family,
 )
-from revision_pipeline.curation.images import ImageSettings, phash_values, process_images
+from revision_pipeline.curation.images import (
+    ImageSettings,
+    crop_problems,
+    phash_values,
+    process_images,
+)
 from revision_pipeline.curation.plots import institution_plots, overview_plot
 from revision_pipeline.curation.records import (
     chunked,
@@ -138,9 +143,16 @@ def decide_photos(photos: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
     decisions = photos[["institution_id", "source", "quality_score", "crop_path"]].copy()
     decisions["disc_offset"] = photos["metrics"].map(_disc_offset)
     decisions["stage"], decisions["reason"] = "", ""
-    unreadable = photos["crop_path"].eq("") | photos["sha256"].eq("")
-    first_reason = photos["reasons"].map(
-        lambda r: "; ".join(r) if len(r) else "unreadable: no field of view"
+    # the pairs carry the cached crops' bytes: a crop changed, truncated or lost since it
+    # was written is rejected here, never copied into the pairs as an undecodable image
+    crop_problem = crop_problems(photos, config.image_side)
+    if crop_problem.ne("").any():
+        logger.warning("%d cached crops failed verification", int(crop_problem.ne("").sum()))
+    unreadable = photos["crop_path"].eq("") | photos["sha256"].eq("") | crop_problem.ne("")
+    first_reason = (
+        photos["reasons"]
+        .map(lambda r: "; ".join(r) if len(r) else "unreadable: no field of view")
+        .where(crop_problem.eq(""), "unreadable: " + crop_problem)
     )
     decisions.loc[unreadable, "stage"] = "read"
     decisions.loc[unreadable, "reason"] = first_reason[unreadable]
