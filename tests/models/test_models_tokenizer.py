@@ -121,3 +121,20 @@ def test_load_pretrained_style_bert_directory(tmp_path: Path) -> None:
 def test_load_tokenizer_missing_path(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="nope"):
         load_tokenizer(tmp_path / "nope")
+
+
+def test_length_covering_keeps_the_asked_share_whole(tokenizer) -> None:
+    from revision_pipeline.models.tokenizer import length_covering, token_lengths
+
+    texts = ["青光眼。"] * 19 + ["双眼中度非增殖期糖尿病视网膜病变，可见微血管瘤及硬性渗出。" * 6]
+    lengths = token_lengths(tokenizer, texts)
+    short, long = int(lengths[0]), int(lengths[-1])
+    assert short < 8 < long  # [CLS] + a few words + [SEP]; the outlier is far longer
+    assert length_covering(tokenizer, texts, coverage=0.95) == 8  # rounded up to 8
+    assert length_covering(tokenizer, texts, coverage=0.95, multiple=1) == short
+    assert length_covering(tokenizer, texts, coverage=1.0, multiple=1) == long
+    assert length_covering(tokenizer, texts, coverage=1.0, sample=5, multiple=1) <= long
+    with pytest.raises(ValueError, match="coverage"):
+        length_covering(tokenizer, texts, coverage=0)
+    with pytest.raises(ValueError, match="no texts"):
+        length_covering(tokenizer, ["", ""])
