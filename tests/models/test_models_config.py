@@ -36,8 +36,16 @@ def test_vit_b16_bert_base_values() -> None:
     assert config.name == "vit-b16-bert-base"
     assert (config.vision.timm_name, config.vision.image_size) == ("vit_base_patch16_224", 224)
     text = config.text
-    assert (text.hidden_size, text.num_layers, text.num_heads, text.max_len) == (768, 12, 12, 128)
+    assert (text.hidden_size, text.num_layers, text.num_heads) == (768, 12, 12)
+    assert text.max_len is None  # chosen from the training reports
     assert config.embed_dim == 512
+
+
+def test_lighter_text_tower_differs_only_in_depth() -> None:
+    base, light = load_config("vit-b16-bert-base"), load_config("vit-b16-bert-6l")
+    assert light.text.num_layers == 6
+    light.text.num_layers, light.name = base.text.num_layers, base.name
+    assert light == base
 
 
 def test_load_by_path_and_name_from_file_stem(tmp_path: Path) -> None:
@@ -88,7 +96,10 @@ def test_parameter_counts_of_shipped_configs() -> None:
     with torch.device("meta"):  # no memory, no init cost
         base = build_model(load_config("vit-b16-bert-base"), vocab_size=21128)
         tiny = build_model(load_config("demo-tiny"), vocab_size=8000)
+        light = build_model(load_config("vit-b16-bert-6l"), vocab_size=21128)
     visual = sum(p.numel() for p in base.visual.backbone.parameters())
     assert visual == 85_798_656  # timm vit_base_patch16_224 without head
     assert 95e6 < sum(p.numel() for p in base.text.parameters()) < 110e6
     assert sum(p.numel() for p in tiny.parameters()) < 10e6
+    light_text = sum(p.numel() for p in light.text.parameters())
+    assert 55e6 < light_text < 65e6  # 6 of BERT-base's 12 layers (7.1M each) gone

@@ -248,3 +248,28 @@ def test_init_checkpoint_keeps_backbone_head_norm(tmp_path: Path) -> None:
     target = create_timm_backbone(vision)
     load_backbone_checkpoint(target, tmp_path / "convnext.pth")  # strict: nothing missing
     torch.testing.assert_close(target.head.norm.weight, source.head.norm.weight)
+
+
+def test_text_tower_uses_sdpa_and_padding_to_longest_changes_nothing() -> None:
+    model = build_model(tiny_config(text={"max_len": 12}), VOCAB).eval()
+    assert model.text.bert.config._attn_implementation == "sdpa"
+    ids = torch.tensor([[2, 7, 9, 3, 0], [2, 5, 6, 8, 3]])
+    mask = (ids != 0).long()
+    longest = model.encode_text(ids, mask)
+    static = torch.zeros(2, 12, dtype=torch.long)
+    static[:, :5] = ids
+    torch.testing.assert_close(
+        model.encode_text(static, (static != 0).long()), longest, atol=1e-5, rtol=1e-5
+    )
+
+
+def test_null_max_len_falls_back_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    from revision_pipeline.models.model import FALLBACK_MAX_LEN
+
+    config = tiny_config(text={"max_len": None})
+    with caplog.at_level(logging.WARNING):
+        model = build_model(config, VOCAB)
+    assert "length_covering" in caplog.text
+    assert model.config.text.max_len == FALLBACK_MAX_LEN
+    assert model.text.bert.config.max_position_embeddings == FALLBACK_MAX_LEN
+    assert config.text.max_len is None  # the caller's config is not changed

@@ -141,3 +141,20 @@ def test_strings_of_fewer_than_k_patients_never_enter_the_vocabulary() -> None:
     # without the filter, the rare string is learned
     plain = train_tokenizer(texts, vocab_size=400)
     assert "QWERTY" in {t.removeprefix("##") for t in plain.get_vocab()}
+
+
+def test_length_covering_keeps_the_asked_share_whole(tokenizer) -> None:
+    from revision_pipeline.models.tokenizer import length_covering, token_lengths
+
+    texts = ["青光眼。"] * 19 + ["双眼中度非增殖期糖尿病视网膜病变，可见微血管瘤及硬性渗出。" * 6]
+    lengths = token_lengths(tokenizer, texts)
+    short, long = int(lengths[0]), int(lengths[-1])
+    assert short < 8 < long  # [CLS] + a few words + [SEP]; the outlier is far longer
+    assert length_covering(tokenizer, texts, coverage=0.95) == 8  # rounded up to 8
+    assert length_covering(tokenizer, texts, coverage=0.95, multiple=1) == short
+    assert length_covering(tokenizer, texts, coverage=1.0, multiple=1) == long
+    assert length_covering(tokenizer, texts, coverage=1.0, sample=5, multiple=1) <= long
+    with pytest.raises(ValueError, match="coverage"):
+        length_covering(tokenizer, texts, coverage=0)
+    with pytest.raises(ValueError, match="no texts"):
+        length_covering(tokenizer, ["", ""])

@@ -61,6 +61,27 @@ def test_nodes_train_a_tiny_model(tmp_path: Path) -> None:
     assert (Path(params["work_dir"]) / "checkpoints").is_dir()
 
 
+def test_text_length_is_chosen_from_the_train_reports(tmp_path: Path) -> None:
+    from revision_pipeline.models import load_config
+    from revision_pipeline.models.tokenizer import REPORT_LEN_KEY, length_covering
+    from revision_pipeline.training.app import resolve_max_len, train_reports
+
+    root = write_pairs(tmp_path / "pairs", 48, splits=("train", "train", "val"))
+    params = _params(tmp_path, epochs=1)
+    model_json = Path(params["model"])
+    model_json.write_text(model_json.read_text().replace('"max_len": 16', '"max_len": null'))
+    tokenizer_dir = build_tokenizer(ds.dataset(root), params)
+    tokenizer = load_tokenizer(tokenizer_dir)
+    chosen = tokenizer.init_kwargs[REPORT_LEN_KEY]
+    assert chosen == length_covering(tokenizer, train_reports(root)) and chosen % 8 == 0
+    model_dir, _, _ = pretrain_model(ds.dataset(root), tokenizer_dir, params)
+    assert load_pretrained(model_dir)[1].text.max_len == chosen
+    # a tokenizer without the recorded length (e.g. passed on the command line)
+    del tokenizer.init_kwargs[REPORT_LEN_KEY]
+    config = load_config(model_json)
+    assert resolve_max_len(config, tokenizer, root) == chosen == config.text.max_len
+
+
 def test_empty_train_split_stops_before_training(tmp_path: Path) -> None:
     pairs = ds.dataset(write_pairs(tmp_path / "pairs", 12, splits=("val",)))
     with pytest.raises(ValueError, match="train split"):

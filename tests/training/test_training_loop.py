@@ -185,3 +185,16 @@ def test_default_metrics_logger_logs(caplog):
     with caplog.at_level("INFO", logger="revision_pipeline.training.loop"):
         LoggingMetricsLogger().log_metrics({"loss": 1.5}, step=3)
     assert "step 3 loss=1.5" in caplog.text
+
+
+def test_batches_pad_to_the_longest_report_unless_static_shapes_are_asked(setup):
+    from revision_pipeline.training.loop import static_shapes, text_encoder
+
+    _, tokenizer, _ = setup
+    texts = ["眼底红色", "眼底红色，眼底蓝色，眼底绿色"]
+    longest = text_encoder(_cfg(None))(tokenizer, texts, 64)
+    assert longest["input_ids"].shape[1] < 64 and longest["attention_mask"][1].all()
+    assert not static_shapes(_cfg(None, compile=True, pad_to="longest"))
+    for cfg in (_cfg(None, pad_to="max_len"), _cfg(None, compile=True)):
+        assert static_shapes(cfg)
+        assert text_encoder(cfg)(tokenizer, texts, 64)["input_ids"].shape == (2, 64)

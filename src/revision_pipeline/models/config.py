@@ -67,7 +67,10 @@ class TextConfig:
         num_layers: number of transformer layers.
         num_heads: attention heads (must divide ``hidden_size``).
         intermediate_size: feed-forward width; default ``4 * hidden_size``.
-        max_len: maximum token sequence length (position embeddings).
+        max_len: maximum token sequence length (position embeddings and truncation);
+            ``null``: chosen from the training reports, the shortest length that keeps
+            95% of them whole (the ``pretrain`` tokenizer node logs and records it;
+            the saved model's config holds the number).
         pooling: ``cls`` (first token) or ``mean`` (attention-masked mean).
         proj: ``linear`` or ``mlp`` projection to the joint embedding.
         dropout: hidden and attention dropout inside BERT.
@@ -81,7 +84,7 @@ class TextConfig:
     num_layers: int = 12
     num_heads: int = 12
     intermediate_size: int | None = None
-    max_len: int = 128
+    max_len: int | None = None
     pooling: str = "cls"
     proj: str = "linear"
     dropout: float = 0.1
@@ -232,8 +235,9 @@ def _validate(config: ModelConfig, source: str) -> None:
         "text.hidden_size": config.text.hidden_size,
         "text.num_layers": config.text.num_layers,
         "text.num_heads": config.text.num_heads,
-        "text.max_len": config.text.max_len,
     }
+    if config.text.max_len is not None:
+        positive["text.max_len"] = config.text.max_len
     for key, value in positive.items():
         if value <= 0:
             fail(key, f"must be > 0, got {value}")

@@ -16,6 +16,10 @@ from revision_pipeline.models.towers import ImageTower, TextTower, l2_normalize
 
 logger = logging.getLogger(__name__)
 
+#: Text length of a model whose config leaves ``text.max_len`` null when no length was
+#: chosen from the training reports (the ``pretrain`` pipeline always chooses one).
+FALLBACK_MAX_LEN = 128
+
 
 class RetinaCLIP(nn.Module):
     """Image and text towers projected into one normalised embedding space.
@@ -44,7 +48,15 @@ class RetinaCLIP(nn.Module):
             load_init: read ``config.vision.init_checkpoint`` (off when reloading).
         """
         super().__init__()
-        self.config = copy.deepcopy(config)
+        self.config = config = copy.deepcopy(config)
+        if config.text.max_len is None:
+            if bert_config is None and config.text.pretrained_dir is None:
+                logger.warning(
+                    "text.max_len is null and no length was chosen from the training "
+                    "reports (models.tokenizer.length_covering); using %d",
+                    FALLBACK_MAX_LEN,
+                )
+            config.text.max_len = FALLBACK_MAX_LEN
         self.visual = ImageTower(config.vision, config.embed_dim, load_init=load_init)
         self.text = TextTower(config.text, config.embed_dim, vocab_size, pad_token_id, bert_config)
         self.config.text.vocab_size = self.text.vocab_size

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import torch
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from tokenizers import trainers as tk_trainers
@@ -36,6 +38,9 @@ SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 DEFAULT_PLACEHOLDERS: tuple[str, ...] = tuple(PLACEHOLDERS.values())
 SEGMENTATION_KEY = "pre_segmentation"
 USER_WORDS_KEY = "jieba_user_words"
+#: ``tokenizer_config.json`` key: the token length chosen from the training reports
+#: (see :func:`length_covering`); a model config with ``text.max_len: null`` takes it.
+REPORT_LEN_KEY = "report_max_len"
 
 
 def ophthalmic_words() -> tuple[str, ...]:
@@ -232,3 +237,57 @@ def encode_batch(
         return_tensors="pt",
     )
     return {"input_ids": enc["input_ids"], "attention_mask": enc["attention_mask"]}
+
+
+def token_lengths(tokenizer: PreTrainedTokenizerBase, texts: list[str]) -> np.ndarray:
+    """Token count of each text, ``[CLS]``/``[SEP]`` included, untruncated."""
+    if not texts:
+        return np.zeros(0, dtype=np.int64)
+    enc = encode_batch(tokenizer, texts, max_len=1 << 20, pad_to_max=False)
+    return enc["attention_mask"].sum(1).numpy()
+
+
+def length_covering(
+    tokenizer: PreTrainedTokenizerBase,
+    texts: Iterable[str],
+    coverage: float = 0.95,
+    multiple: int = 8,
+    sample: int = 20_000,
+    seed: int = 0,
+) -> int:
+    """The shortest token length that keeps ``coverage`` of ``texts`` whole.
+
+    Rounded up to a multiple of ``multiple`` (tensor-core friendly static shapes). At
+    most ``sample`` texts, drawn at random with ``seed``, are tokenised.
+
+    Args:
+        tokenizer: the tokenizer the model will use.
+        texts: training reports.
+        coverage: fraction of texts that must fit untruncated, in (0, 1].
+        multiple: round the length up to this.
+        sample: tokenise at most this many texts.
+        seed: seed of the sample.
+
+    Raises:
+        ValueError: no texts, or ``coverage`` outside (0, 1].
+    """
+    if not 0 < coverage <= 1:
+        raise ValueError(f"coverage must be in (0, 1], got {coverage}")
+    texts = [t for t in texts if t]
+    if not texts:
+        raise ValueError("no texts to choose a token length from")
+    if len(texts) > sample:
+        pick = np.random.default_rng(seed).choice(len(texts), size=sample, replace=False)
+        texts = [texts[i] for i in sorted(pick)]
+    lengths = np.sort(token_lengths(tokenizer, texts))
+    needed = lengths[max(0, math.ceil(coverage * len(lengths)) - 1)]
+    chosen = int(math.ceil(needed / multiple) * multiple)
+    logger.info(
+        "token length %d keeps %.1f%% of %d reports whole (median %d, longest %d tokens)",
+        chosen,
+        100.0 * float(np.mean(lengths <= chosen)),
+        len(lengths),
+        int(np.median(lengths)),
+        int(lengths[-1]),
+    )
+    return chosen

@@ -21,6 +21,9 @@ logger = logging.getLogger(__name__)
 # MAE decoder that RETFound-style checkpoints carry.
 _IGNORED_PREFIXES = ("head.", "fc.", "classifier.", "decoder", "mask_token", "head_dist.")
 _MAX_LISTED = 5
+#: Attention kernel of the text tower: ``torch.nn.functional.scaled_dot_product_attention``
+#: (flash / memory-efficient kernels on GPU, fused on CPU), with the padding mask.
+ATTENTION = "sdpa"
 
 
 def make_projection(kind: str, in_dim: int, out_dim: int) -> nn.Module:
@@ -155,7 +158,12 @@ class ImageTower(nn.Module):
 
 
 def bert_config_from(config: TextConfig, vocab_size: int, pad_token_id: int = 0) -> BertConfig:
-    """A from-scratch :class:`BertConfig` for ``config``."""
+    """A from-scratch :class:`BertConfig` for ``config`` (``config.max_len`` must be set)."""
+    if config.max_len is None:
+        raise ValueError(
+            "text.max_len is null (chosen from the training reports): set it, e.g. with "
+            "models.tokenizer.length_covering(tokenizer, reports), before building the model"
+        )
     return BertConfig(
         vocab_size=vocab_size,
         hidden_size=config.hidden_size,
@@ -166,6 +174,7 @@ def bert_config_from(config: TextConfig, vocab_size: int, pad_token_id: int = 0)
         hidden_dropout_prob=config.dropout,
         attention_probs_dropout_prob=config.dropout,
         pad_token_id=pad_token_id,
+        attn_implementation=ATTENTION,
     )
 
 
@@ -177,7 +186,12 @@ def _load_pretrained_bert(directory: str | Path) -> BertModel:
             f"text.pretrained_dir {directory} is not a local Hugging Face model directory "
             "(no config.json); hub names are not supported offline"
         )
-    return BertModel.from_pretrained(str(directory), local_files_only=True, add_pooling_layer=False)
+    return BertModel.from_pretrained(
+        str(directory),
+        local_files_only=True,
+        add_pooling_layer=False,
+        attn_implementation=ATTENTION,
+    )
 
 
 class TextTower(nn.Module):
@@ -204,6 +218,7 @@ class TextTower(nn.Module):
         super().__init__()
         self.pooling = config.pooling
         if bert_config is not None:
+            bert_config._attn_implementation = ATTENTION
             self.bert = BertModel(bert_config, add_pooling_layer=False)
         elif config.pretrained_dir:
             self.bert = _load_pretrained_bert(config.pretrained_dir)

@@ -56,8 +56,24 @@ def train_reports(pairs: Path) -> list[str]:
     return [r for r in table.column("report").to_pylist() if r]
 
 
+def record_report_length(tokenizer: Any, reports: list[str]) -> int:
+    """Choose the text length from ``reports`` and store it in ``tokenizer``'s config.
+
+    The length is the shortest that keeps 95% of the reports whole, rounded up to a
+    multiple of 8 (:func:`~revision_pipeline.models.tokenizer.length_covering`, which
+    logs it), capped at the tokenizer's ``model_max_length``. A model config with
+    ``text.max_len: null`` takes it.
+    """
+    from revision_pipeline.models.tokenizer import REPORT_LEN_KEY, length_covering
+
+    chosen = min(length_covering(tokenizer, reports), int(tokenizer.model_max_length))
+    tokenizer.init_kwargs[REPORT_LEN_KEY] = chosen
+    return chosen
+
+
 def prepare_tokenizer(pairs: Path, out: Path, vocab_size: int, min_patients: int = 5) -> Path:
-    """Train a WordPiece tokenizer on the train split's reports and save it to ``out``.
+    """Train a WordPiece tokenizer on the train split's reports and save it to ``out``,
+    with the text length chosen from the same reports (:func:`record_report_length`).
 
     Only strings found in the reports of at least ``min_patients`` distinct patients
     (``patient_pid``) can become vocabulary entries.
@@ -75,8 +91,26 @@ def prepare_tokenizer(pairs: Path, out: Path, vocab_size: int, min_patients: int
         [r for r, _ in rows], vocab_size=vocab_size,
         patients=[str(p) for _, p in rows], min_patients=min_patients,
     )  # fmt: skip
+    record_report_length(tokenizer, [r for r, _ in rows])
     tokenizer.save_pretrained(str(out))
     return out
+
+
+def resolve_max_len(model_config: Any, tokenizer: Any, pairs: Path) -> int:
+    """Fill a null ``text.max_len`` of ``model_config`` (in place) and return it.
+
+    Taken from the tokenizer when its node recorded one, else chosen from the train
+    split's reports now (:func:`record_report_length`).
+    """
+    from revision_pipeline.models.tokenizer import REPORT_LEN_KEY
+
+    if model_config.text.max_len is None:
+        chosen = tokenizer.init_kwargs.get(REPORT_LEN_KEY)
+        if chosen is None:
+            chosen = record_report_length(tokenizer, train_reports(pairs))
+        model_config.text.max_len = int(chosen)
+        logger.info("text.max_len = %d, chosen from the training reports", chosen)
+    return model_config.text.max_len
 
 
 def _tokenizer(job: PretrainJob, is_main: bool) -> Any:
@@ -129,6 +163,7 @@ def run_job(job: PretrainJob, metrics_logger: MetricsLogger | None = None) -> No
             job.output.mkdir(parents=True, exist_ok=True)
         model_config = load_config(job.model_config)
         tokenizer = _tokenizer(job, info.is_main)
+        resolve_max_len(model_config, tokenizer, job.pairs)
         torch.manual_seed(config.seed)  # same initial weights on every rank
         model = build_model(model_config, len(tokenizer), tokenizer.pad_token_id)
         check_tokenizer_matches(model, tokenizer)

@@ -13,7 +13,9 @@ class TrainConfig(BaseModel):
 
     ``max_steps`` (optimiser steps), when set, takes precedence over ``epochs``.
     ``batch_size`` is per process and per micro-batch: the global batch of one step is
-    ``batch_size × accumulation_steps × world_size``.
+    ``batch_size × accumulation_steps × world_size``. ``pad_to``: ``longest`` pads each
+    batch to its longest report (fastest), ``max_len`` to ``max_len`` (static shapes, for
+    ``torch.compile``); ``auto`` is ``max_len`` when ``compile`` is on, else ``longest``.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -42,6 +44,7 @@ class TrainConfig(BaseModel):
     gather_with_grad: bool = True
     group_by: Literal["report", "labels", "none"] = "report"
     max_len: int = Field(128, ge=1)
+    pad_to: Literal["auto", "longest", "max_len"] = "auto"
     eval_batch_size: int = Field(64, ge=1)
     progress: bool = True
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import sys
@@ -85,6 +86,18 @@ def _batches_per_epoch(data: Any, config: TrainConfig) -> int | None:
     return None
 
 
+def static_shapes(config: TrainConfig) -> bool:
+    """Whether batches are padded to ``max_len`` (``pad_to``; ``auto``: under compile)."""
+    return config.pad_to == "max_len" or (config.pad_to == "auto" and config.compile)
+
+
+def text_encoder(config: TrainConfig) -> Callable[..., dict[str, torch.Tensor]]:
+    """``models.encode_batch`` padding as ``config.pad_to`` says (see :func:`static_shapes`)."""
+    from revision_pipeline.models import encode_batch
+
+    return functools.partial(encode_batch, pad_to_max=static_shapes(config))
+
+
 def _default_loss(config: TrainConfig, info: DistInfo) -> Callable[..., Any]:
     from revision_pipeline.models import ClipLoss
 
@@ -112,7 +125,8 @@ class _Trainer:
         )
         self.metrics = metrics or LoggingMetricsLogger()
         self.info = _dist_info(config.device)
-        self.encode_fn, self.group_fn = fns.get("encode_fn"), fns.get("group_fn")
+        self.encode_fn = fns.get("encode_fn") or text_encoder(config)
+        self.group_fn = fns.get("group_fn")
         seed_everything(config.seed + self.info.rank)
         self.bare = model.to(self.info.device)
         wrapped = wrap_ddp(self.bare, self.info)
@@ -356,7 +370,7 @@ def train(
         metrics_logger: Receives per-step and validation metrics (rank 0 only);
             default: :class:`LoggingMetricsLogger`.
         loss_fn: Default ``models.ClipLoss(local_loss, gather_with_grad, rank, world)``.
-        encode_fn: Default ``models.encode_batch``.
+        encode_fn: Default ``models.encode_batch``, padded as ``config.pad_to`` says.
         group_fn: Default ``models.group_ids_from_texts``.
 
     Returns:

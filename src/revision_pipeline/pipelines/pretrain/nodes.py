@@ -57,8 +57,16 @@ def _root(pairs: ds.Dataset) -> Path:
 
 
 def build_tokenizer(pairs: ds.Dataset, params: dict[str, Any]) -> Path:
-    """The tokenizer folder: a local pretrained one, or WordPiece trained on the train split."""
-    from revision_pipeline.training.app import prepare_tokenizer  # torch: only when run
+    """The tokenizer folder: a local pretrained one, or WordPiece trained on the train split.
+
+    Either way the token length that keeps 95% of the train reports whole is logged and
+    recorded in the folder; a model config with ``text.max_len: null`` trains with it.
+    """
+    from revision_pipeline.training.app import (  # torch: only when run
+        prepare_tokenizer,
+        record_report_length,
+        train_reports,
+    )
 
     config = PretrainConfig.model_validate(params)
     if config.tokenizer.pretrained_dir:
@@ -66,7 +74,9 @@ def build_tokenizer(pairs: ds.Dataset, params: dict[str, Any]) -> Path:
 
         source = Path(config.tokenizer.pretrained_dir)
         out = Path(config.work_dir) / "tokenizer"
-        load_tokenizer(source).save_pretrained(str(out))
+        tokenizer = load_tokenizer(source)
+        record_report_length(tokenizer, train_reports(_root(pairs)))
+        tokenizer.save_pretrained(str(out))
         return out
     return prepare_tokenizer(
         _root(pairs),
