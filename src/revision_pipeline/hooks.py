@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -118,6 +120,90 @@ class RunLockHook:
     def on_pipeline_error(self) -> None:
         """Release the lock after a failed run."""
         self._release()
+
+
+def _disk_full(error: BaseException | None) -> OSError | None:
+    """The ``ENOSPC`` error in ``error``'s chain, if any."""
+    seen = 0
+    while error is not None and seen < 20:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return error
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
+
+
+def _replaced(target: Path) -> Path | None:
+    """The existing output a write to ``target`` (or to its temporary) replaces."""
+    for path in (target, *target.parents[:2]):
+        if path.name.startswith(".") and ".tmp" in path.name:  # .pairs.tmp-1234 -> pairs
+            real = path.with_name(path.name[1:].split(".tmp", 1)[0])
+            return real if real.exists() else None
+    return target if target.is_file() else None
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def disk_full_message(error: BaseException, project_path: Path, where: str) -> str | None:
+    """What to tell a user whose run stopped on a full disk (None for other errors).
+
+    Names the file being written, the free space left where it lives, and how much the
+    output it replaces takes, when there is one (what the rerun needs at least).
+    """
+    full = _disk_full(error)
+    if full is None:
+        return None
+    target = Path(full.filename) if full.filename else project_path / "data"
+    if not target.is_absolute():
+        target = project_path / target
+    probe = (
+        target if target.exists() else next((p for p in target.parents if p.exists()), project_path)
+    )
+    free = shutil.disk_usage(probe).free
+    replaced = _replaced(target)
+    need = (
+        f" The output it replaces, {replaced}, takes {_size(replaced) / 2**20:,.0f} MiB: free "
+        f"at least that much."
+        if replaced is not None
+        else ""
+    )
+    return (
+        f"Disk full ({where}) writing {target}: {free / 2**20:,.0f} MiB free on "
+        f"that file system.{need} Free space (`make clean` removes generated data; old model "
+        f"versions live in data/06_models/), then run the same command again: outputs are "
+        f"swapped in only when complete, so nothing half-written is taken for a result."
+    )
+
+
+class DiskFullHook:
+    """Turn a full disk into a message naming the path and the space left.
+
+    A node that writes files itself fails in ``on_node_error``; a dataset's save fails
+    in ``on_pipeline_error``: both say the same, once.
+    """
+
+    def __init__(self) -> None:
+        self._told: int | None = None
+
+    def _tell(self, error: BaseException, where: str) -> None:
+        message = disk_full_message(error, Path.cwd(), where)
+        if message and self._told != id(error):
+            self._told = id(error)
+            logger.error("%s", message)
+
+    @hook_impl
+    def on_node_error(self, error: Exception, node: Any) -> None:
+        """A node's own write hit a full disk."""
+        self._tell(error, f"node '{getattr(node, 'name', '?')}'")
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception) -> None:
+        """Saving a node's output hit a full disk."""
+        self._tell(error, "saving an output")
 
 
 class ValidateConfigHook:

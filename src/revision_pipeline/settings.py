@@ -2,9 +2,14 @@
 
 from kedro.config import OmegaConfigLoader
 
-from revision_pipeline.hooks import RunLockHook, TrackingDatabaseHook, ValidateConfigHook
+from revision_pipeline.hooks import (
+    DiskFullHook,
+    RunLockHook,
+    TrackingDatabaseHook,
+    ValidateConfigHook,
+)
 
-HOOKS = (TrackingDatabaseHook(), ValidateConfigHook(), RunLockHook())
+HOOKS = (TrackingDatabaseHook(), ValidateConfigHook(), RunLockHook(), DiskFullHook())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
