@@ -124,6 +124,39 @@ def interrupted_then_rerun(project: Path, after: float, sig: int) -> dict[str, s
     return digest(project)
 
 
+#: Imported first by every Python process of the run (workers too) when on PYTHONPATH:
+#: ``pyarrow.parquet.write_table`` fails with ENOSPC for paths containing the marker.
+_SITECUSTOMIZE = """
+import errno, os
+_marker = os.environ.get("FAULT_ENOSPC_PATH")
+if _marker:
+    import pyarrow.parquet as _pq
+    _real = _pq.write_table
+    def _full(table, where, *args, **kwargs):
+        if _marker in str(where):
+            raise OSError(errno.ENOSPC, "No space left on device", str(where))
+        return _real(table, where, *args, **kwargs)
+    _pq.write_table = _full
+"""
+
+
+def disk_full_run(project: Path, marker: str = ".pairs.tmp") -> subprocess.CompletedProcess[str]:
+    """Run curate with writes to paths containing ``marker`` failing with ENOSPC."""
+    inject = project / ".fault_injection"
+    inject.mkdir(exist_ok=True)
+    (inject / "sitecustomize.py").write_text(_SITECUSTOMIZE)
+    env = {
+        **_env(),
+        "FAULT_ENOSPC_PATH": marker,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(inject), os.environ.get("PYTHONPATH")])),
+        "COLUMNS": "400",
+    }
+    return subprocess.run(
+        [str(KEDRO), "run", "--pipeline=curate", CURATE],
+        cwd=project, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+
+
 def prepare(project: Path) -> tuple[dict[str, str], float]:
     """Demo archive and one clean curate run: its digest and duration."""
     kedro(project, "run", "--pipeline=demo_archive", DEMO)
