@@ -47,3 +47,58 @@ def test_hook_says_it_once(tmp_path: Path, caplog) -> None:
         hook.on_pipeline_error(error)
     assert caplog.text.count("Disk full") == 1
     assert "node 'pretrain_model'" in caplog.text
+
+
+def _conf(tmp_path: Path, base: str, local: str | None) -> Path:
+    conf = tmp_path / "conf"
+    (conf / "base").mkdir(parents=True)
+    (conf / "local").mkdir()
+    (conf / "base" / "institutions.yml").write_text(base, encoding="utf-8")
+    (conf / "base" / "parameters.yml").write_text("{}\n")
+    if local is not None:
+        (conf / "local" / "institutions.yml").write_text(local, encoding="utf-8")
+    return conf
+
+
+def _loader(conf: Path):
+    from kedro.config import OmegaConfigLoader
+
+    from revision_pipeline.settings import CONFIG_LOADER_ARGS
+
+    return OmegaConfigLoader(conf_source=str(conf), **CONFIG_LOADER_ARGS)
+
+
+BASE = "H001:\n  reports: {file: base.csv}\nH002:\n  reports: {file: b2.csv}\n"
+
+
+def test_a_sites_local_dialect_overrides_base_in_the_catalog(tmp_path: Path) -> None:
+    from kedro.io import DataCatalog
+
+    from revision_pipeline.datasets.config_files import DialectsDataset
+    from revision_pipeline.hooks import ValidateConfigHook
+
+    local = "H001:\n  reports: {file: site.csv, format: jsonl}\nH003:\n  images: {dir: photos}\n"
+    conf = _conf(tmp_path, BASE, local)
+    hook = ValidateConfigHook()
+    hook.after_context_created(SimpleNamespace(params={}, config_loader=_loader(conf), env="local"))
+    catalog = DataCatalog({"institutions": DialectsDataset(str(conf / "base/institutions.yml"))})
+    hook.after_catalog_created(catalog)
+    dialects = catalog.load("institutions")
+    assert set(dialects) == {"H001", "H002", "H003"}
+    assert dialects["H001"].reports.file == "site.csv"  # conf/local wins
+    assert dialects["H001"].reports.format == "jsonl"
+    assert dialects["H002"].reports.file == "b2.csv"  # base kept where local is silent
+    assert dialects["H003"].images.dir == "photos"
+
+
+def test_a_wrong_key_in_local_institutions_fails_at_start_up(tmp_path: Path) -> None:
+    import pytest
+
+    from revision_pipeline.archive.config import DialectConfigError
+    from revision_pipeline.hooks import ValidateConfigHook
+
+    conf = _conf(tmp_path, BASE, "H009:\n  reports: {fiel: x.csv}\n")
+    with pytest.raises(DialectConfigError, match=r"conf/local/institutions.yml.*H009.*fiel"):
+        ValidateConfigHook().after_context_created(
+            SimpleNamespace(params={}, config_loader=_loader(conf), env="local")
+        )

@@ -206,15 +206,45 @@ class DiskFullHook:
         self._tell(error, "saving an output")
 
 
+def load_institutions(config_loader: Any, env: str | None) -> dict[str, Any]:
+    """``institutions.yml`` through Kedro's config loader, validated.
+
+    ``conf/<env>/institutions.yml`` (``conf/local`` by default) overrides
+    ``conf/base/institutions.yml`` institution by institution, like every other file.
+    """
+    from kedro.config import MissingConfigException
+
+    from revision_pipeline.archive.config import parse_dialects
+
+    where = f"conf/base/institutions.yml or conf/{env or 'local'}/institutions.yml"
+    try:
+        raw = config_loader["institutions"]
+    except MissingConfigException:
+        raw = {}
+    return parse_dialects(dict(raw or {}), where)
+
+
 class ValidateConfigHook:
-    """Fail fast on a typo in parameters or in ``institutions.yml``."""
+    """Fail fast on a typo in parameters or in ``institutions.yml``.
+
+    The validated dialects replace the catalog's ``institutions`` entry, so a site's
+    ``conf/local/institutions.yml`` is used by the curate pipeline.
+    """
 
     def __init__(self, extra_checks: list[Callable[[Any], None]] | None = None) -> None:
         self._extra_checks = extra_checks or []
+        self._dialects: dict[str, Any] | None = None
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
         """Validate as soon as the configuration is loaded."""
         validate_parameters(context.params)
+        self._dialects = load_institutions(context.config_loader, getattr(context, "env", None))
         for check in self._extra_checks:
             check(context)
+
+    @hook_impl
+    def after_catalog_created(self, catalog: Any) -> None:
+        """Serve the merged, validated dialects as the ``institutions`` dataset."""
+        if self._dialects is not None and "institutions" in catalog:
+            catalog["institutions"] = self._dialects

@@ -198,6 +198,20 @@ def load_dialects(path: Path) -> dict[str, Dialect]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise DialectConfigError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_dialects(raw, str(path))
+
+
+def parse_dialects(raw: Any, where: str) -> dict[str, Dialect]:
+    """Validate an already-read ``institutions.yml`` mapping (e.g. Kedro's merged config).
+
+    Args:
+        raw: institution id -> dialect entry (None or empty: no declared dialects).
+        where: the file(s) it came from, for error messages.
+
+    Raises:
+        DialectConfigError: naming ``where``, the institution and the offending key.
+    """
+    path = where
     if raw is None:
         return {}
     if not isinstance(raw, dict):
