@@ -67,8 +67,8 @@ def pair_hashes(
         ):
             sha = content_hash(image)
             if sha not in cache:
-                gray = np.asarray(Image.open(io.BytesIO(image)).convert("L"))
-                cache[sha] = signed(perceptual_hash(gray))
+                rgb = np.asarray(Image.open(io.BytesIO(image)).convert("RGB"))
+                cache[sha] = signed(perceptual_hash(rgb))
                 n_new += 1
             rows.append((pid, split, sha, cache[sha]))
         bar.update(batch.num_rows)

@@ -88,7 +88,7 @@ def seeded_split(
     for key in np.unique(group_key):
         members = group_ids[group_key == key]
         members = members[rng.permutation(len(members))]
-        n_test = int(round(len(members) * test_fraction))
+        n_test = round(len(members) * test_fraction)
         if len(members) >= 2:
             n_test = min(max(n_test, 1), len(members) - 1)
         test_groups.update(members[:n_test].tolist())

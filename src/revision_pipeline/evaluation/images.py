@@ -64,22 +64,17 @@ def prepare_one(path: str, settings: CropSettings) -> dict[str, object]:
 
     result = process_image(Path(path), side=settings.side, jpeg_quality=settings.jpeg_quality)
     jpeg, status = result.jpeg, "disc"
-    phash = result.phash
-    if (
-        jpeg is None
-        and result.sha256 is not None
-        and not any(r.startswith("unreadable") for r in result.reasons)
-    ):
+    unreadable = next((r for r in result.reasons if r.startswith("unreadable")), None)
+    if jpeg is None and unreadable is None:
         try:
-            jpeg, status = (
-                _fallback_crop(Path(path).read_bytes(), settings.side, settings.jpeg_quality),
-                "centre",
-            )
-            phash = perceptual_hash(_decode(jpeg))
+            jpeg = _fallback_crop(Path(path).read_bytes(), settings.side, settings.jpeg_quality)
+            status = "centre"
         except Exception as exc:  # any decode failure is a recorded skip
             jpeg, status = None, f"unreadable: {exc}"
     elif jpeg is None:
-        status = next((r for r in result.reasons if r.startswith("unreadable")), "unreadable")
+        status = unreadable
+    # hashed from the decoded crop, exactly as the pairs' crops are (contamination check)
+    phash = perceptual_hash(_decode(jpeg)) if jpeg is not None else None
     return {
         "file_sha256": result.sha256,
         "crop_sha256": content_hash(jpeg) if jpeg is not None else None,
