@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from eval_helpers import TINTS, disc_photo, save_photo
 from PIL import Image
 from skimage import data as skdata
-from eval_helpers import TINTS, disc_photo, save_photo
 
 from revision_pipeline.evaluation.contamination import find_contamination, near_matches, pair_hashes
 from revision_pipeline.evaluation.images import CropSettings, prepare_images, prepare_one
