@@ -289,6 +289,99 @@ def flair_csv(root: Path) -> Expected:
     )
 
 
+def refuge(root: Path) -> Expected:
+    """REFUGE 2018: Training400 class folders, Validation400 and Test400 with label sheets."""
+    train = root / "REFUGE-Training400" / "Training400"
+    images = [image(train / "Glaucoma" / "g0001.jpg"), image(train / "Non-Glaucoma" / "n0001.jpg")]
+    images.append(image(train / "Non-Glaucoma" / "n0002.jpg"))
+    val_sheet = root / "REFUGE-Validation400-GT" / "Fovea_locations.xlsx"
+    val_sheet.parent.mkdir(parents=True)
+    pd.DataFrame({
+        "ID": [1, 2], "ImgName": ["V0001.jpg", "V0002.jpg"],
+        "Fovea_X": [1.0, 2.0], "Fovea_Y": [1.0, 2.0], "Glaucoma Label": [0, 1],
+    }).to_excel(val_sheet, index=False)  # fmt: skip
+    for name in ("V0001.jpg", "V0002.jpg"):
+        image(root / "REFUGE-Validation400" / "REFUGE-Validation400" / name)
+    test_sheet = root / "REFUGE-Test-GT" / "Glaucoma_label_and_Fovea_location.xlsx"
+    test_sheet.parent.mkdir(parents=True)
+    pd.DataFrame({
+        "ID": [1, 2], "ImgName": ["T0001.jpg", "T0002.jpg"], "Label(Glaucoma=1)": [1, 0],
+        "Fovea_X": [1.0, 2.0], "Fovea_Y": [1.0, 2.0],
+    }).to_excel(test_sheet, index=False)  # fmt: skip
+    for name in ("T0001.jpg", "T0002.jpg"):
+        image(root / "Test400" / name)
+        image(root / "REFUGE-Test-GT" / "Disc_Cup_Masks" / name.replace(".jpg", ".bmp"))
+    return Expected(
+        root, Counter({"glaucoma": 3, "non-glaucoma": 4}), Counter(train=3, val=2, test=2),
+        0, val_sheet, images,
+    )  # fmt: skip
+
+
+def papila_sheet(path: Path, diagnoses: Sequence[object]) -> Path:
+    """PAPILA's clinical sheet: a header row, a sub-header row, a blank row, then patients
+    (``#002`` ids in an unnamed first column)."""
+    from openpyxl import Workbook
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = Workbook()
+    sheet = book.active
+    sheet.append([None, "Age", "Gender", "Diagnosis", "Refractive_Defect", None, None])
+    sheet.append([None, None, None, None, "dioptre_1", "dioptre_2", "astigmatism"])
+    sheet.append([])
+    for n, diagnosis in enumerate(diagnoses):
+        sheet.append([f"#{n * 2 + 2:03d}", 50 + n, n % 2, diagnosis, -1.5, -1.0, 90])
+    book.save(path)
+    return path
+
+
+def papila(root: Path, diagnoses: Sequence[object] = (0, 1, 2, 0)) -> Expected:
+    """``ClinicalData/patient_data_{od,os}.xlsx`` + ``FundusImages/RET<id><eye>.jpg``."""
+    base = root / "PapilaDB-PAPILA-9c67b80983805f0f886b068af800ef2b507e7dc0"
+    sheet = papila_sheet(base / "ClinicalData" / "patient_data_od.xlsx", diagnoses)
+    papila_sheet(base / "ClinicalData" / "patient_data_os.xlsx", diagnoses)
+    for n in range(len(diagnoses)):
+        for eye in ("OD", "OS"):
+            image(base / "FundusImages" / f"RET{n * 2 + 2:03d}{eye}.jpg")
+    names = {0: "healthy", 1: "glaucoma", 2: "suspect"}
+    labels = Counter(names[int(d)] for d in diagnoses if str(d) in {"0", "1", "2"})
+    return Expected(root, labels + labels, None, 0, sheet)
+
+
+def glaucoma_fundus(root: Path) -> Expected:
+    """The Dataverse set's three class folders (no split)."""
+    folders = ["normal_control", "early_glaucoma", "advanced_glaucoma"]
+    class_folders(root / "Glaucoma_fundus", folders, splits=None, per_class=2, suffix=".JPG")
+    return Expected(root, Counter(normal=2, early=2, advanced=2))
+
+
+JSIEC_FOLDERS = [
+    "0.0.Normal",
+    "0.3.DR1",
+    "10.0.Possible glaucoma",
+    "29.1.Blur fundus with suspected PDR",
+]
+
+
+def jsiec(root: Path) -> Expected:
+    """``1000images/<class folder>/`` (four of the 39 folders)."""
+    class_folders(root / "1000images", JSIEC_FOLDERS, splits=None, per_class=2, suffix=".jpg")
+    return Expected(root, Counter(dict.fromkeys(JSIEC_FOLDERS, 2)))
+
+
+def retina(root: Path) -> Expected:
+    """Kaggle's ``dataset/{1_normal,2_cataract,2_glaucoma,3_retina_disease}/``."""
+    folders = ["1_normal", "2_cataract", "2_glaucoma", "3_retina_disease"]
+    class_folders(root / "dataset", folders, splits=None, per_class=2)
+    return Expected(root, Counter(normal=2, cataract=2, glaucoma=2, retina_disease=2))
+
+
+def retfound_release(root: Path, folders: Sequence[str], classes: Sequence[str]) -> Expected:
+    """RETFound's ``train|val|test/<prefixed class>/`` release of a public set."""
+    class_folders(root, folders, per_class=1)
+    n = len(folders)
+    return Expected(root, Counter(dict.fromkeys(classes, 3)), Counter(train=n, val=n, test=n))
+
+
 #: Registered name -> writer of a small set in its publisher's layout.
 LAYOUTS: dict[str, Callable[[Path], Expected]] = {
     "aptos2019": aptos2019,
@@ -298,6 +391,11 @@ LAYOUTS: dict[str, Callable[[Path], Expected]] = {
     "ddr": ddr,
     "odir5k": odir5k,
     "rfmid": rfmid,
+    "refuge": refuge,
+    "papila": papila,
+    "glaucoma_fundus": glaucoma_fundus,
+    "jsiec": jsiec,
+    "retina": retina,
     "imagefolder": imagefolder,
     "flair_csv": flair_csv,
 }

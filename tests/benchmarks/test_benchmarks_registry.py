@@ -89,7 +89,10 @@ def test_root_one_level_above_is_accepted(name: str, tmp_path: Path) -> None:
     assert labels_of(df) == expected.labels
 
 
-@pytest.mark.parametrize("name", sorted(set(LAYOUTS) - {"imagefolder", "flair_csv"}))
+FOLDER_SETS = {"imagefolder", "jsiec", "retina", "glaucoma_fundus"}
+
+
+@pytest.mark.parametrize("name", sorted(set(LAYOUTS) - FOLDER_SETS - {"flair_csv"}))
 def test_missing_label_file_is_named(name: str, tmp_path: Path) -> None:
     root = tmp_path / name
     (root / "some_images").mkdir(parents=True)
@@ -104,6 +107,13 @@ def test_missing_root_is_named(name: str, tmp_path: Path) -> None:
     assert str(tmp_path / "absent") in str(err.value)
     assert isinstance(err.value, FileNotFoundError)
     assert isinstance(err.value, ValueError)
+
+
+@pytest.mark.parametrize("name", sorted(FOLDER_SETS))
+def test_folder_set_without_class_folders_is_not_found(name: str, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(BenchmarkNotFound, match="no class folders"):
+        load_benchmark(name, tmp_path)
 
 
 def test_benchmark_info_fields() -> None:

@@ -26,6 +26,7 @@ from revision_pipeline.benchmarks._files import (
 )
 from revision_pipeline.benchmarks._table import RawTable
 from revision_pipeline.benchmarks.errors import LayoutError
+from revision_pipeline.benchmarks.folders import or_class_folders
 from revision_pipeline.benchmarks.registry import register_benchmark
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ def _read_all(specs: list[GradeFile]) -> RawTable:
 
 
 @register_benchmark("aptos2019")
+@or_class_folders("aptos2019")
 def load_aptos2019(root: Path) -> RawTable:
     """APTOS 2019: ``train.csv`` (``id_code``, ``diagnosis``), ``train_images/<id_code>.png``.
 
@@ -129,6 +131,7 @@ def load_aptos2019(root: Path) -> RawTable:
 
 
 @register_benchmark("eyepacs")
+@or_class_folders("eyepacs")
 def load_eyepacs(root: Path) -> RawTable:
     """EyePACS: ``trainLabels.csv`` (``image``, ``level``), ``train/<image>.jpeg``.
 
@@ -155,6 +158,7 @@ _IDRID_COLUMNS = {
 
 
 @register_benchmark("idrid")
+@or_class_folders("idrid")
 def load_idrid(root: Path) -> RawTable:
     """IDRiD disease grading: training and testing label CSVs, ``1. Original Images/*``."""
     specs = []
@@ -180,6 +184,7 @@ def _messidor_ungradable(row: pd.Series, value: str) -> str | None:
 
 
 @register_benchmark("messidor2")
+@or_class_folders("messidor2")
 def load_messidor2(root: Path) -> RawTable:
     """Messidor-2: ``messidor_data.csv`` (adjudicated grades), images in ``IMAGES/``.
 
@@ -203,6 +208,7 @@ def _ddr_ungradable(row: pd.Series, value: str) -> str | None:
 
 
 @register_benchmark("ddr")
+@or_class_folders("ddr")
 def load_ddr(root: Path) -> RawTable:
     """DDR grading: ``DR_grading/{train,valid,test}.txt`` (``<image> <grade>``) + folders.
 

@@ -2,21 +2,23 @@
 
 ``imagefolder`` is the generic RETFound layout (``train|val|test/<class>/``, or class
 folders directly); its classes are the folder names found. The published folder sets
-(JSIEC, Retina, Glaucoma-Fundus) have a fixed class list and a folder-name -> class map,
-and accept the same tree.
+(JSIEC, Retina, Glaucoma-Fundus) have a fixed class list and a folder-name -> class map
+(``folders`` in ``data/benchmarks.yml``), and accept the same tree; so do the DR and
+glaucoma adapters when given RETFound's ``train|val|test/<class>/`` release of their set.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 from revision_pipeline.benchmarks._files import IMAGE_EXTENSIONS, _subdirs
 from revision_pipeline.benchmarks._table import RawTable
 from revision_pipeline.benchmarks.errors import BenchmarkNotFound, LabelError
-from revision_pipeline.benchmarks.registry import register_benchmark
+from revision_pipeline.benchmarks.registry import Loader, _metadata, register_benchmark
 
 logger = logging.getLogger(__name__)
 
@@ -65,18 +67,37 @@ def class_folders(root: Path) -> list[tuple[str | None, Path]]:
     return pairs
 
 
-def read_folders(root: Path, to_class: Callable[[str], str | None] | None = None) -> RawTable:
-    """Rows of a class-folder set; ``to_class`` maps a folder name to its class.
+def _key(name: str) -> str:
+    """Folder name compared loosely: case and separators (space ``_`` ``-``) ignored."""
+    return re.sub(r"[\s_\-]+", "", name.casefold())
+
+
+@functools.cache
+def folder_map(name: str) -> dict[str, str]:
+    """Loose folder name -> class of a published folder set (``data/benchmarks.yml``)."""
+    meta = _metadata().get(name, {})
+    table = {_key(str(c)): str(c) for c in meta.get("classes") or ()}
+    for cls, spellings in (meta.get("folders") or {}).items():
+        for spelling in spellings:
+            table.setdefault(_key(str(spelling)), str(cls))
+    return table
+
+
+def read_folders(root: Path, name: str | None = None) -> RawTable:
+    """Rows of a class-folder set; ``name`` a published set whose folders map to classes.
 
     Raises:
+        BenchmarkNotFound: no class folder under ``root``.
         LabelError: a folder name is not one of the set's classes (the folder is named).
     """
+    table = folder_map(name) if name else None
     raw = RawTable()
     for split, folder in class_folders(root):
-        label = folder.name if to_class is None else to_class(folder.name)
+        label = folder.name if table is None else table.get(_key(folder.name))
         if label is None:
             raise LabelError(
-                f"{folder}: the folder name {folder.name!r} is not a class of this set"
+                f"{folder}: the folder name {folder.name!r} is not a class of {name} "
+                f"({sorted(set(table.values())) if table else []})"
             )
         for image in _images_under(folder):
             row = {
@@ -92,6 +113,43 @@ def read_folders(root: Path, to_class: Callable[[str], str | None] | None = None
     return raw
 
 
+def retfound_layout(root: Path, name: str) -> bool:
+    """Whether ``root`` holds ``train|val|test/<class>/`` folders that all map to ``name``'s
+    classes (RETFound's release of the public sets)."""
+    try:
+        pairs = class_folders(root)
+    except BenchmarkNotFound:
+        return False
+    table = folder_map(name)
+    return all(split is not None for split, _ in pairs) and all(
+        _key(folder.name) in table for _, folder in pairs
+    )
+
+
+def or_class_folders(name: str) -> Callable[[Loader], Loader]:
+    """Let a label-file adapter also read RETFound's class-folder release of its set.
+
+    The wrapped loader runs first; only when it finds no label file and ``root`` is a
+    ``train|val|test/<class>/`` tree whose folders all map to ``name``'s classes are the
+    folders read instead.
+    """
+
+    def wrap(loader: Loader) -> Loader:
+        @functools.wraps(loader)
+        def load(root: Path) -> RawTable:
+            try:
+                return loader(root)
+            except BenchmarkNotFound:
+                if retfound_layout(root, name):
+                    logger.info("%s: no label file under %s; reading its class folders", name, root)
+                    return read_folders(root, name)
+                raise
+
+        return load
+
+    return wrap
+
+
 @register_benchmark("imagefolder", generic=True)
 def load_imagefolder(root: Path) -> RawTable:
     """A RETFound-style folder set; the classes are the sorted folder names found."""
@@ -100,12 +158,20 @@ def load_imagefolder(root: Path) -> RawTable:
     return raw
 
 
-def _key(name: str) -> str:
-    """Folder name compared loosely: case, separators and a leading ``1_`` number ignored."""
-    return re.sub(r"[\s_\-.]+", " ", name.casefold()).strip()
+@register_benchmark("jsiec")
+def load_jsiec(root: Path) -> RawTable:
+    """JSIEC: 39 class folders (``0.0.Normal`` ... ``29.1.Blur fundus with suspected PDR``)."""
+    return read_folders(root, "jsiec")
 
 
-def folder_mapper(aliases: Mapping[str, str]) -> Callable[[str], str | None]:
-    """A folder-name -> class function from loose spellings (see :func:`_key`)."""
-    table = {_key(k): v for k, v in aliases.items()}
-    return lambda name: table.get(_key(name))
+@register_benchmark("retina")
+def load_retina(root: Path) -> RawTable:
+    """Kaggle "cataract dataset": ``1_normal``, ``2_cataract``, ``2_glaucoma``,
+    ``3_retina_disease`` folders."""
+    return read_folders(root, "retina")
+
+
+@register_benchmark("glaucoma_fundus")
+def load_glaucoma_fundus(root: Path) -> RawTable:
+    """Harvard Dataverse "Glaucoma fundus": normal / early / advanced class folders."""
+    return read_folders(root, "glaucoma_fundus")

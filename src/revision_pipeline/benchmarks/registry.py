@@ -31,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 METADATA_PATH = Path(__file__).parent / "data" / "benchmarks.yml"
 #: Modules whose import registers the packaged adapters.
-_ADAPTER_MODULES = ("dr_grading", "odir", "rfmid", "folders", "flair_csv")
+_ADAPTER_MODULES = ("dr_grading", "odir", "rfmid", "folders", "glaucoma", "flair_csv")
 
 Loader = Callable[[Path], RawTable]
 
