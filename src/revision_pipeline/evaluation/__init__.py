@@ -1,0 +1,1 @@
+"""Evaluation of a trained model (kedro-free): zero-shot, adaptation, cohorts, report."""
