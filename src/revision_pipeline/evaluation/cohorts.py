@@ -8,13 +8,17 @@ cohort's own reports, and image->text / text->image Recall@1/5/10 of the reports
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from revision_pipeline.evaluation.metrics import MetricError, bootstrap, per_class_auroc
+from revision_pipeline.evaluation.metrics import (
+    MetricError,
+    bootstrap,
+    bootstrap_many,
+    per_class_auroc,
+)
 from revision_pipeline.evaluation.zero_shot import metric_row
 
 logger = logging.getLogger(__name__)
@@ -119,28 +123,23 @@ def retrieval_rows(
 
     img, txt = torch.from_numpy(image_features), torch.from_numpy(text_features)
 
-    def _recall(key: str) -> Callable[[np.ndarray], float]:
-        def fn(idx: np.ndarray) -> float:
-            t = torch.from_numpy(idx)
-            return recall_at_k(img[t], txt[t], [reports[i] for i in idx], ks)[key]
+    def _recall(idx: np.ndarray) -> dict[str, float]:
+        t = torch.from_numpy(idx)
+        return recall_at_k(img[t], txt[t], [reports[i] for i in idx], ks)
 
-        return fn
-
-    point = recall_at_k(img, txt, reports, ks)
-    rows = []
-    for key, value in point.items():
-        iv = bootstrap(_recall(key), len(reports), n_boot, seed)
-        rows.append(
-            metric_row(
-                section="retrieval",
-                benchmark=cohort,
-                metric=key,
-                value=value,
-                ci_low=iv.low,
-                ci_high=iv.high,
-                n=len(reports),
-            )
+    intervals = bootstrap_many(_recall, len(reports), n_boot, seed)
+    rows = [
+        metric_row(
+            section="retrieval",
+            benchmark=cohort,
+            metric=key,
+            value=iv.value,
+            ci_low=iv.low,
+            ci_high=iv.high,
+            n=len(reports),
         )
+        for key, iv in intervals.items()
+    ]
     rows.append(
         metric_row(
             section="retrieval",
