@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from eval_helpers import TINTS, disc_photo, save_photo
+from evaluation_helpers import TINTS, disc_photo, save_photo
 from PIL import Image
 from skimage import data as skdata
 

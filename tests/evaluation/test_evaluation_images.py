@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from eval_helpers import TINTS, disc_photo, save_photo
+from evaluation_helpers import TINTS, disc_photo, save_photo
 
 from revision_pipeline.evaluation.images import (
     CropSettings,

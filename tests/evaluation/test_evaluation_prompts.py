@@ -95,7 +95,7 @@ def test_include_pools_descriptions(tmp_path) -> None:
 
 
 def test_prototypes_are_unit_means_of_prompt_embeddings(tmp_path) -> None:
-    from eval_helpers import save_tiny_model
+    from evaluation_helpers import save_tiny_model
 
     from revision_pipeline.evaluation.features import load_model
 

@@ -4,7 +4,6 @@ the pretraining pairs."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,15 +11,13 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from evaluation_helpers import TINTS, disc_photo, save_photo, save_tiny_model, write_imagefolder
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 from kedro_datasets.pandas import CSVDataset
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "evaluation"))
-from eval_helpers import TINTS, disc_photo, save_photo, save_tiny_model, write_imagefolder  # noqa: E402
-
-from revision_pipeline.evaluation.images import CropSettings, prepare_one  # noqa: E402
-from revision_pipeline.pipelines.evaluate import create_pipeline  # noqa: E402
+from revision_pipeline.evaluation.images import CropSettings, prepare_one
+from revision_pipeline.pipelines.evaluate import create_pipeline
 
 CODES = {
     "normal": "眼底未见明显异常",
