@@ -147,8 +147,8 @@ def load_odir5k(root: Path) -> RawTable:
                 **({"sex": str(row[cols["sex"]])} if cols["sex"] else {}),
             })  # fmt: skip
     if unlisted:
-        logger.info(
-            "odir5k: %d keywords outside N D G C A H M counted as O (other): %s",
+        logger.warning(
+            "odir5k: %d keywords not in odir_keywords.yml counted as O (other): %s",
             len(unlisted), ", ".join(sorted(unlisted)),
         )  # fmt: skip
     return raw
