@@ -1,0 +1,154 @@
+"""ODIR-5K: one Excel row per patient, per-eye labels derived from diagnostic keywords.
+
+The sheet's ``N D G C A H M O`` flags describe the patient (both eyes together); each
+eye's label list comes from its own keywords through ``data/odir_keywords.yml``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from revision_pipeline.benchmarks._files import (
+    ImageIndex,
+    find_dir,
+    find_file,
+    pick_columns,
+    read_table,
+    source,
+)
+from revision_pipeline.benchmarks._table import RawTable
+from revision_pipeline.benchmarks.registry import register_benchmark
+
+logger = logging.getLogger(__name__)
+
+KEYWORDS_PATH = Path(__file__).parent / "data" / "odir_keywords.yml"
+LETTERS: tuple[str, ...] = ("N", "D", "G", "C", "A", "H", "M", "O")
+_SEPARATORS = re.compile(r"[，,;；]")
+_LABEL_FILES = [
+    "ODIR-5K_Training_Annotations(Updated)_V2.xlsx",
+    "ODIR-5K_Training_Annotations(Updated).xlsx",
+    "ODIR-5K_Training_Annotations.xlsx",
+    "data.xlsx",
+]
+_IMAGE_DIRS = [
+    "ODIR-5K_Training_Dataset",
+    "ODIR-5K_Training_Images",
+    "Training Images",
+    "Training_Images",
+]
+
+
+@dataclass(frozen=True)
+class KeywordMap:
+    """ODIR's keyword dictionary (``data/odir_keywords.yml``)."""
+
+    letters: dict[str, str]
+    to_letter: dict[str, str]
+    artefacts: frozenset[str]
+    not_fundus: frozenset[str]
+
+    def classify(self, keywords: str) -> tuple[list[str], list[str], str | None]:
+        """Letters of one eye's keyword cell, in ``N D G C A H M O`` order.
+
+        Returns:
+            (letters, keywords mapped to "O" for not being listed, reason the eye is not
+            labelled or None).
+        """
+        found: set[str] = set()
+        unlisted: list[str] = []
+        for part in _SEPARATORS.split(keywords):
+            word = normalize_keyword(part)
+            if not word or word in self.artefacts:
+                continue
+            if word in self.not_fundus:
+                return [], [], f"not a fundus photograph ({word!r})"
+            letter = self.to_letter.get(word)
+            if letter is None:
+                unlisted.append(word)
+                letter = "O"
+            found.add(letter)
+        if not found:
+            return [], unlisted, f"no diagnostic keyword ({keywords!r})"
+        return [x for x in LETTERS if x in found], unlisted, None
+
+
+def normalize_keyword(text: str) -> str:
+    """Lower case, single spaces, no stray quotes: ``' Normal  fundus'`` -> ``'normal fundus'``."""
+    return re.sub(r"\s+", " ", text.strip().strip("'\"").casefold())
+
+
+@functools.cache
+def keyword_map(path: Path = KEYWORDS_PATH) -> KeywordMap:
+    """The packaged ODIR keyword dictionary."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    to_letter = {
+        normalize_keyword(word): letter
+        for letter, words in data["keywords"].items()
+        for word in words
+    }
+    return KeywordMap(
+        letters=dict(data["letters"]),
+        to_letter=to_letter,
+        artefacts=frozenset(normalize_keyword(w) for w in data["artefacts"]),
+        not_fundus=frozenset(normalize_keyword(w) for w in data["not_fundus"]),
+    )
+
+
+@register_benchmark("odir5k")
+def load_odir5k(root: Path) -> RawTable:
+    """ODIR-5K training set: one row per eye, labels a list of category letters."""
+    sheet = find_file(root, _LABEL_FILES, what="annotation sheet")
+    images = ImageIndex(find_dir(sheet.parent, _IMAGE_DIRS))
+    df = read_table(sheet)
+    cols = pick_columns(
+        df, sheet,
+        {
+            "id": ("ID",), "age": ("Patient Age",), "sex": ("Patient Sex",),
+            "left": ("Left-Fundus",), "right": ("Right-Fundus",),
+            "left_kw": ("Left-Diagnostic Keywords",), "right_kw": ("Right-Diagnostic Keywords",),
+        },
+        optional=("age", "sex"),
+    )  # fmt: skip
+    kmap = keyword_map()
+    raw = RawTable()
+    unlisted: dict[str, int] = {}
+    for n, (_, row) in enumerate(df.iterrows(), start=1):
+        patient = str(row[cols["id"]]).strip()
+        if not patient:
+            continue
+        for eye in ("left", "right"):
+            name = str(row[cols[eye]]).strip()
+            where = f"{source(sheet, n)} ({eye} eye)"
+            if not name:
+                raw.unlabelled.append({"source": where, "reason": "no image file named"})
+                continue
+            letters, others, reason = kmap.classify(str(row[cols[f"{eye}_kw"]]))
+            for word in others:
+                unlisted[word] = unlisted.get(word, 0) + 1
+            if reason is not None:
+                raw.unlabelled.append({"source": where, "reason": reason})
+                continue
+            raw.rows.append({
+                "image_path": images.resolve(name),
+                "expected": images.expected(name),
+                "label": letters,
+                "image_id": name,
+                "source": where,
+                "patient_id": patient,
+                "eye": eye,
+                "keywords": str(row[cols[f"{eye}_kw"]]).strip(),
+                **({"age": str(row[cols["age"]])} if cols["age"] else {}),
+                **({"sex": str(row[cols["sex"]])} if cols["sex"] else {}),
+            })  # fmt: skip
+    if unlisted:
+        logger.info(
+            "odir5k: %d keywords outside N D G C A H M counted as O (other): %s",
+            len(unlisted), ", ".join(sorted(unlisted)),
+        )  # fmt: skip
+    return raw
