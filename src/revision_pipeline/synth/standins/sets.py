@@ -329,16 +329,22 @@ def plan_idrid(name: str, cfg: StandInConfig, floor: int, rng: np.random.Generat
 
 
 # ---------------------------------------------------------------------------- multi-label sets
-def _odir_eye(b: _Builder, letter: str) -> tuple[list[str], list[Look], tuple[str, ...]]:
-    """Keywords, looks and categories of one eye whose main category is ``letter``."""
+def _odir_keyword(b: _Builder, letter: str) -> tuple[str, Look]:
     options = ODIR_KEYWORDS[letter]
     weights = np.array([w for _, _, w in options])
     keyword, look, _ = options[int(b.rng.choice(len(options), p=weights / weights.sum()))]
+    return keyword, look
+
+
+def _odir_eye(b: _Builder, letter: str) -> tuple[list[str], list[Look], tuple[str, ...]]:
+    """Keywords, looks and categories of one eye whose main category is ``letter``."""
+    keyword, look = _odir_keyword(b, letter)
     keywords, looks, letters = [keyword], [look], [letter]
-    if letter == "D" and b.rng.random() < 0.12:  # diabetic and hypertensive changes together
-        keywords.append("hypertensive retinopathy")
-        looks.append(_HTN)
-        letters.append("H")
+    if letter == "H" and b.rng.random() < 0.35:  # hypertensive and diabetic changes together
+        keyword, look = _odir_keyword(b, "D")
+        keywords.insert(0, keyword)
+        looks.insert(0, look)
+        letters.append("D")
     return keywords, looks, tuple(sorted(letters, key=ODIR_LETTERS.index))
 
 
