@@ -63,7 +63,7 @@ class StandInConfig(_Strict):
 
     ``splits`` maps the split name to a number of photos (for ``odir5k``, of patients:
     each has two photos); ``all`` for the sets whose publisher defines no split
-    (``messidor2``, ``odir5k``). A stand-in writes only the splits its layout has.
+    (``messidor2``, ``odir5k``). Only the splits named are written.
     """
 
     enabled: bool = True
@@ -209,7 +209,7 @@ class BenchmarksConfig(_Strict):
     @field_validator("sets", mode="before")
     @classmethod
     def _over_defaults(cls, value: Any) -> Any:
-        """Keys given in the parameters override the defaults of that stand-in, key by key."""
+        """Keys given override the stand-in's defaults key by key (``splits`` as a whole)."""
         if not isinstance(value, dict):
             return value
         defaults = {k: v.model_dump() for k, v in _default_sets().items()}
@@ -218,6 +218,8 @@ class BenchmarksConfig(_Strict):
             if isinstance(given, StandInConfig):
                 given = given.model_dump()
             merged[name] = _deep_merge(defaults.get(name, {}), given)
+            if isinstance(given, dict) and "splits" in given:  # the splits named, no others
+                merged[name]["splits"] = given["splits"]
         return merged
 
     @model_validator(mode="after")
