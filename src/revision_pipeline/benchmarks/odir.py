@@ -20,6 +20,7 @@ from revision_pipeline.benchmarks._files import (
     find_file,
     pick_columns,
     read_table,
+    records,
     source,
 )
 from revision_pipeline.benchmarks._table import RawTable
@@ -118,7 +119,7 @@ def load_odir5k(root: Path) -> RawTable:
     kmap = keyword_map()
     raw = RawTable()
     unlisted: dict[str, int] = {}
-    for n, (_, row) in enumerate(df.iterrows(), start=1):
+    for n, row in enumerate(records(df), start=1):
         patient = str(row[cols["id"]]).strip()
         if not patient:
             continue
@@ -135,8 +136,7 @@ def load_odir5k(root: Path) -> RawTable:
                 raw.unlabelled.append({"source": where, "reason": reason})
                 continue
             raw.rows.append({
-                "image_path": images.resolve(name),
-                "expected": images.expected(name),
+                **images.row(name),
                 "label": letters,
                 "image_id": name,
                 "source": where,
@@ -147,8 +147,8 @@ def load_odir5k(root: Path) -> RawTable:
                 **({"sex": str(row[cols["sex"]])} if cols["sex"] else {}),
             })  # fmt: skip
     if unlisted:
-        logger.info(
-            "odir5k: %d keywords outside N D G C A H M counted as O (other): %s",
+        logger.warning(
+            "odir5k: %d keywords not in odir_keywords.yml counted as O (other): %s",
             len(unlisted), ", ".join(sorted(unlisted)),
         )  # fmt: skip
     return raw

@@ -115,9 +115,10 @@ class AdaptationBudget:
         lora_targets: regular expression (full match on module names inside the image
             tower, e.g. ``backbone\\.blocks\\.\\d+\\.attn\\.qkv``); ``None`` chooses
             automatically (see :func:`~revision_pipeline.evaluation.finetune.lora_target_modules`).
+        device: torch device; ``None`` = CUDA when available, else CPU.
     """
 
-    epochs: int = 3
+    epochs: int = 2
     batch_size: int = 16
     lr: float = 1e-3
     full_lr: float = 1e-4
@@ -125,10 +126,11 @@ class AdaptationBudget:
     rank: int = 4
     alpha: float = 8.0
     dropout: float = 0.0
-    max_train_images: int | None = 64
+    max_train_images: int | None = 32
     eval_batch_size: int = 64
     train_head: bool = True
     lora_targets: str | None = None
+    device: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "rank", "eval_batch_size"):
