@@ -215,7 +215,7 @@ def run_adaptation(
                 **common,
             )
             result.rows += _adaptation_rows(frame, arrays.name, "trained")
-        except (ValueError, RuntimeError) as exc:
+        except (ValueError, RuntimeError, ImportError) as exc:
             result.skips.append(Skip(arrays.name, "tip_adapter_f", str(exc)))
     wanted = acfg.finetune_benchmarks
     if (acfg.lora or acfg.full_finetune) and (wanted is None or arrays.name in wanted):
@@ -231,8 +231,9 @@ def _finetune(arrays, prototypes, loaded, prepared, cfg, result, ad, common) -> 
     crops = prepared.table["crop"].tolist()
     tr, te = arrays.train_idx, arrays.test_idx
     limit = getattr(budget, "max_train_images", None)
-    if limit and len(tr) > limit:
-        tr = np.sort(np.random.default_rng(cfg.seed).choice(tr, limit, replace=False))
+    if limit and len(tr) > limit:  # class-balanced, so rare grades are not lost
+        per_class = max(1, -(-limit // len(arrays.classes)))
+        tr = tr[np.sort(ad.sample_shots(arrays.targets[tr], per_class, cfg.seed))]
     train_images = crops_to_tensor([crops[i] for i in tr], transform, loaded.image_size)
     test_images = crops_to_tensor([crops[i] for i in te], transform, loaded.image_size)
     protos = torch.from_numpy(prototypes)
