@@ -73,3 +73,24 @@ def test_bad_model_folders_are_named_errors(model_dir: Path, tmp_path: Path) -> 
     (other / "config.json").write_text(json.dumps(config))
     with pytest.raises(ModelLoadError, match="another config"):
         load_model(other)
+
+
+def test_imagenet_baseline_reads_a_local_backbone_checkpoint(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    from safetensors.torch import save_file
+
+    from revision_pipeline.evaluation.features import imagenet_like
+
+    loaded = load_model(model_dir)
+    state = {
+        k: v.clone() + 1.0
+        for k, v in loaded.model.visual.backbone.state_dict().items()
+        if v.is_floating_point()
+    }
+    save_file(state, str(tmp_path / "backbone.safetensors"))
+    base = imagenet_like(loaded, tmp_path / "backbone.safetensors")
+    key = next(iter(state))
+    assert torch.equal(base.model.visual.backbone.state_dict()[key], state[key])
+    with pytest.raises(ModelLoadError, match="imagenet_checkpoint"):
+        imagenet_like(loaded, tmp_path / "missing.safetensors")

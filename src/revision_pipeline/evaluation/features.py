@@ -98,6 +98,36 @@ def random_init_like(loaded: LoadedModel, seed: int = 0) -> LoadedModel:
     )
 
 
+def imagenet_like(loaded: LoadedModel, checkpoint: str | Path, seed: int = 0) -> LoadedModel:
+    """The same architecture with its image backbone from a local (ImageNet) timm checkpoint.
+
+    Only the linear probe uses it (its text tower and projection are untrained).
+
+    Raises:
+        ModelLoadError: the checkpoint is missing or does not fit the backbone.
+    """
+    import copy
+
+    import torch
+
+    from revision_pipeline.models import build_model
+
+    config = copy.deepcopy(loaded.model.config)
+    config.vision.init_checkpoint = str(checkpoint)
+    config.vision.init_strict = False
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            model = build_model(config, len(loaded.tokenizer), loaded.tokenizer.pad_token_id)
+    except (FileNotFoundError, ValueError, RuntimeError) as exc:
+        raise ModelLoadError(f"baselines.imagenet_checkpoint {checkpoint}: {exc}") from exc
+    model.eval()
+    digest = hashlib.sha256(f"imagenet|{Path(checkpoint).resolve()}|{loaded.model_hash}".encode())
+    return LoadedModel(
+        model, loaded.tokenizer, f"imagenet-{digest.hexdigest()[:16]}", str(checkpoint)
+    )
+
+
 def encode_images(
     loaded: LoadedModel,
     keys: list[str],

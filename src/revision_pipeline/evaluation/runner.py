@@ -313,9 +313,13 @@ def evaluate_benchmark(
         result.skips.append(Skip(name, "all", str(exc)))
         return result
     features = {key: _features(m, prepared, cfg, readable) for key, m in models.items()}
-    prototypes = {key: class_prototypes(m.model, m.tokenizer, prompts) for key, m in models.items()}
+    zero_shot_models = [key for key in models if key != "imagenet"]  # its text tower is untrained
+    prototypes = {
+        key: class_prototypes(models[key].model, models[key].tokenizer, prompts)
+        for key in zero_shot_models
+    }
     try:
-        for key in models:
+        for key in zero_shot_models:
             rows, roc = zero_shot(
                 arrays,
                 features[key],

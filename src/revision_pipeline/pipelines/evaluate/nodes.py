@@ -109,7 +109,7 @@ def evaluate_benchmarks(
     params: dict[str, Any],
 ) -> list[Any]:
     """Zero-shot, baselines and adaptation on every prepared benchmark."""
-    from revision_pipeline.evaluation.features import load_model, random_init_like
+    from revision_pipeline.evaluation.features import imagenet_like, load_model, random_init_like
     from revision_pipeline.evaluation.prompts import load_prompt_dictionary
     from revision_pipeline.evaluation.runner import evaluate_benchmark
 
@@ -118,6 +118,10 @@ def evaluate_benchmarks(
     models = {"trained": loaded}
     if config.baselines.random_init:
         models["random_init"] = random_init_like(loaded, config.seed)
+    if config.baselines.imagenet_checkpoint:
+        models["imagenet"] = imagenet_like(
+            loaded, config.baselines.imagenet_checkpoint, config.seed
+        )
     dictionary = load_prompt_dictionary(config.prompts)
     dirty = set(contamination["image_path"].astype(str)) if len(contamination) else set()
     return [
