@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-import torch  # noqa: E402
+import torch
 
-from revision_pipeline.benchmarks import load_benchmark  # noqa: E402
-from revision_pipeline.evaluation.features import encode_images, load_model  # noqa: E402
-from revision_pipeline.evaluation.images import (  # noqa: E402
+from revision_pipeline.benchmarks import load_benchmark
+from revision_pipeline.evaluation.features import encode_images, load_model
+from revision_pipeline.evaluation.images import (
     CropSettings,
     crops_to_tensor,
     image_transform,
