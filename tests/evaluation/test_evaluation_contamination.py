@@ -70,10 +70,10 @@ def test_planted_pair_photo_is_found_by_crop_and_phash(tmp_path: Path) -> None:
     table = pd.DataFrame({"image_path": [str(p) for p in [*bench, planted, reexported]]})
     table["image_id"] = [Path(p).stem for p in table["image_path"]]
     prepared = prepare_images(table, settings, progress=False)
-    found = find_contamination("demo", prepared, pairs, max_distance=3)
+    found = find_contamination("demo", prepared, pairs)
     by_image = found.groupby("image_id")["match"].apply(set).to_dict()
-    assert by_image["planted"] >= {"crop", "phash"}
-    assert "phash" in by_image["copy"]  # re-encoded as JPEG: not byte-equal, still found
+    assert by_image["planted"] >= {"crop", "near"}
+    assert "near" in by_image["copy"]  # re-encoded as JPEG: not byte-equal, still found
     assert not set(by_image) & {"0", "1", "2", "3"}
     assert set(found.loc[found["image_id"] == "planted", "pair_id"]) == {"p2"}
     assert set(found.loc[found["image_id"] == "copy", "pair_id"]) == {"p3"}  # not its mirror image
@@ -83,7 +83,15 @@ def test_file_hash_match_when_archive_hashes_are_given(tmp_path: Path) -> None:
     settings = CropSettings(64, 90)
     photo = save_photo(disc_photo(TINTS["glaucoma"], seed=9), tmp_path / "a.png")
     prepared = prepare_images(pd.DataFrame({"image_path": [str(photo)]}), settings, progress=False)
-    pairs = pd.DataFrame({"pair_id": ["p9"], "split": ["test"], "crop_sha256": ["x"], "phash": [0]})
+    pairs = pd.DataFrame(
+        {
+            "pair_id": ["p9"],
+            "split": ["test"],
+            "crop_sha256": ["x"],
+            "phash": [0],
+            "signature": [None],
+        }
+    )
     files = pd.DataFrame({"pair_id": ["p9"], "file_sha256": [prepared["file_sha256"].iat[0]]})
     found = find_contamination("d", prepared, pairs, pair_file_hashes=files)
     assert found["match"].tolist() == ["file"] and found["pair_split"].tolist() == ["test"]

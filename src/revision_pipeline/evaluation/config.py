@@ -33,7 +33,8 @@ class ContaminationConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     enabled: bool = True
-    max_distance: int = Field(3, ge=0, le=15)  # perceptual-hash bits (imaging.hashing)
+    max_distance: int = Field(8, ge=0, le=15)  # perceptual-hash bits that make a candidate
+    min_correlation: float = Field(0.9, ge=0, le=1)  # vessel signature that confirms it
 
 
 class BaselineConfig(BaseModel):

@@ -6,8 +6,10 @@ compared with every curated pair by
 - ``crop``: SHA-256 of the disc-crop JPEG (the same file cropped by the same code gives
   the same bytes),
 - ``file``: SHA-256 of the original file, when the archive's file hashes are available,
-- ``phash``: perceptual hash of the crop within ``max_distance`` bits (re-encoded,
-  resized or re-exported copies).
+- ``near``: perceptual hash of the crop within ``max_distance`` bits *and* vessel
+  signatures correlating at ``min_correlation`` or more (re-encoded, resized or re-exported
+  copies), curate's own near-duplicate rule (``curation.dedup``): fundus photos share so
+  much structure that the hash alone pairs distinct eyes.
 
 Near matches are found with a pigeonhole index (split the 64 bits into
 ``max_distance + 1`` blocks: two hashes within ``max_distance`` bits agree exactly on at
@@ -16,7 +18,6 @@ least one block), so the check stays sub-quadratic at archive scale.
 
 from __future__ import annotations
 
-import io
 import logging
 from collections import defaultdict
 from pathlib import Path
@@ -25,7 +26,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from revision_pipeline.evaluation.images import signed, unsigned
+from revision_pipeline.evaluation.images import crop_hashes, signed, unsigned
+from revision_pipeline.imaging.hashing import signature_correlation
 
 logger = logging.getLogger(__name__)
 
@@ -48,15 +50,18 @@ def pair_hashes(
     Perceptual hashes need a decode; they are cached by crop SHA-256 in ``cache_file``.
     """
     import pyarrow.dataset as pads
-    from PIL import Image
 
-    from revision_pipeline.imaging import content_hash, perceptual_hash
+    from revision_pipeline.imaging import content_hash
 
     dataset = pads.dataset(str(pairs_path), format="parquet")
-    cache: dict[str, int] = {}
+    cache: dict[str, tuple[int, bytes]] = {}
     if cache_file is not None and cache_file.is_file():
         old = pd.read_parquet(cache_file)
-        cache = dict(zip(old["crop_sha256"], old["phash"], strict=True))
+        if "signature" not in old:  # written by an older version
+            old = old.iloc[0:0].assign(signature=[])
+        cache = dict(
+            zip(old["crop_sha256"], zip(old["phash"], old["signature"], strict=True), strict=True)
+        )
     rows = []
     n_new = 0
     total = dataset.count_rows()
@@ -67,19 +72,23 @@ def pair_hashes(
         ):
             sha = content_hash(image)
             if sha not in cache:
-                rgb = np.asarray(Image.open(io.BytesIO(image)).convert("RGB"))
-                cache[sha] = signed(perceptual_hash(rgb))
+                phash, signature = crop_hashes(image)
+                cache[sha] = (signed(phash), signature)
                 n_new += 1
-            rows.append((pid, split, sha, cache[sha]))
+            rows.append((pid, split, sha, *cache[sha]))
         bar.update(batch.num_rows)
     bar.close()
     if cache_file is not None and n_new:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame({"crop_sha256": list(cache), "phash": list(cache.values())}).to_parquet(
-            cache_file, index=False
-        )
+        pd.DataFrame(
+            {
+                "crop_sha256": list(cache),
+                "phash": [v[0] for v in cache.values()],
+                "signature": [v[1] for v in cache.values()],
+            }
+        ).to_parquet(cache_file, index=False)
     logger.info("pair hashes: %d pairs, %d newly decoded", len(rows), n_new)
-    return pd.DataFrame(rows, columns=["pair_id", "split", "crop_sha256", "phash"])
+    return pd.DataFrame(rows, columns=["pair_id", "split", "crop_sha256", "phash", "signature"])
 
 
 def _blocks(value: int, n_blocks: int) -> list[tuple[int, int]]:
@@ -115,8 +124,9 @@ def find_contamination(
     benchmark: str,
     prepared: pd.DataFrame,
     pairs: pd.DataFrame,
-    max_distance: int = 3,
+    max_distance: int = 8,
     pair_file_hashes: pd.DataFrame | None = None,
+    min_correlation: float = 0.9,
 ) -> pd.DataFrame:
     """Every benchmark photo that matches a pair, one row per (photo, pair, kind of match).
 
@@ -124,8 +134,9 @@ def find_contamination(
         benchmark: name, for the output rows.
         prepared: a table from :func:`~revision_pipeline.evaluation.images.prepare_images`.
         pairs: :func:`pair_hashes` output.
-        max_distance: largest perceptual-hash Hamming distance counted as the same photo.
+        max_distance: largest perceptual-hash Hamming distance that makes a candidate.
         pair_file_hashes: optional ``pair_id`` + ``file_sha256`` of the pairs' source files.
+        min_correlation: vessel-signature correlation that confirms a candidate.
 
     Returns:
         Rows with :data:`CONTAMINATION_COLUMNS` (empty when clean).
@@ -151,18 +162,14 @@ def find_contamination(
     q_idx = np.flatnonzero(valid)
     query = [unsigned(int(v)) for v in prepared["phash"].to_numpy()[q_idx]]
     reference = [unsigned(int(v)) for v in pairs["phash"]]
+    signatures = prepared["signature"].to_numpy()
     for qi, j, d in near_matches(query, reference, max_distance):
         i = int(q_idx[qi])
+        a, b = signatures[i], pairs["signature"].iat[j]
+        if a is None or b is None or signature_correlation(a, b) < min_correlation:
+            continue
         rows.append(
-            (
-                benchmark,
-                ids[i],
-                paths[i],
-                "phash",
-                pairs["pair_id"].iat[j],
-                pairs["split"].iat[j],
-                d,
-            )
+            (benchmark, ids[i], paths[i], "near", pairs["pair_id"].iat[j], pairs["split"].iat[j], d)
         )
     out = pd.DataFrame(rows, columns=list(CONTAMINATION_COLUMNS))
     if len(out):

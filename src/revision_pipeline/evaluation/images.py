@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 logger = logging.getLogger(__name__)
 
 #: Columns of a prepared benchmark table (beside the adapter's own columns).
-PREPARED_COLUMNS = ("file_sha256", "crop_sha256", "phash", "crop", "crop_status")
+PREPARED_COLUMNS = ("file_sha256", "crop_sha256", "phash", "signature", "crop", "crop_status")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def prepare_one(path: str, settings: CropSettings) -> dict[str, object]:
         ``centre`` (no disc found: centre square, counted in the report) or
         ``unreadable: <reason>``.
     """
-    from revision_pipeline.imaging import content_hash, perceptual_hash, process_image
+    from revision_pipeline.imaging import content_hash, process_image
 
     result = process_image(Path(path), side=settings.side, jpeg_quality=settings.jpeg_quality)
     jpeg, status = result.jpeg, "disc"
@@ -74,11 +74,12 @@ def prepare_one(path: str, settings: CropSettings) -> dict[str, object]:
     elif jpeg is None:
         status = unreadable
     # hashed from the decoded crop, exactly as the pairs' crops are (contamination check)
-    phash = perceptual_hash(_decode(jpeg)) if jpeg is not None else None
+    phash, signature = crop_hashes(jpeg) if jpeg is not None else (None, None)
     return {
         "file_sha256": result.sha256,
         "crop_sha256": content_hash(jpeg) if jpeg is not None else None,
         "phash": signed(phash) if phash is not None else None,
+        "signature": signature,
         "crop": jpeg,
         "crop_status": status,
     }
@@ -94,10 +95,14 @@ def unsigned(value: int) -> int:
     return value + (1 << 64) if value < 0 else value
 
 
-def _decode(jpeg: bytes) -> np.ndarray:
+def crop_hashes(jpeg: bytes) -> tuple[int, bytes]:
+    """Perceptual hash and vessel signature of a crop JPEG (what curate's dedup compares)."""
     from PIL import Image
 
-    return np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"))
+    from revision_pipeline.imaging.hashing import image_signature, perceptual_hash
+
+    gray = np.asarray(Image.open(io.BytesIO(jpeg)).convert("L"))
+    return perceptual_hash(gray), image_signature(gray)
 
 
 def _stat_key(path: str) -> str:
@@ -131,6 +136,8 @@ def prepare_images(
     cached: dict[str, dict[str, object]] = {}
     if cache_file is not None and cache_file.is_file():
         old = pd.read_parquet(cache_file)
+        if not set(PREPARED_COLUMNS) <= set(old.columns):  # written by an older version
+            old = old.iloc[0:0].reindex(columns=["key", *PREPARED_COLUMNS])
         cached = {
             k: row
             for k, row in zip(old["key"], old.drop(columns="key").to_dict("records"), strict=True)

@@ -101,12 +101,14 @@ def zero_shot_section(metrics: pd.DataFrame, counts: dict[str, dict[str, Any]]) 
     text += _table(["benchmark", "class", "n", "AUROC"], crows)
     if len(low):
         text += (
-            f"\n{len(low)} class(es) score below {CLASS_FLOOR}: "
+            f"\n{len(low)} class(es) score below {CLASS_FLOOR:.2f}: "
             + ", ".join(f"{r.benchmark}/{r.label} ({r.value:.2f})" for r in low.itertuples())
-            + ". On the demo's stand-ins this is expected for classes the renderer paints with few "
-            "or sub-pixel signs at the model's input size (mild DR: a handful of microaneurysms a "
-            "pixel wide at 112 px) and for classes painted as another class's sign or as a "
-            "hazy/normal fundus (see docs/evaluation.md).\n"
+            + ". Why, on the demo's stand-ins: some classes are out of reach at the demo's "
+            "resolution (the model sees 112 px: mild DR is a handful of microaneurysms under a "
+            "pixel wide, moderate vs severe DR differ by lesion counts), and classes the renderer "
+            "cannot paint (cataract, most RFMiD diseases) are drawn as another class's sign or as "
+            "a hazy/normal fundus, so no model can separate them (docs/evaluation.md). Few "
+            "positives (n) also widen the error of a class's AUROC.\n"
         )
     return text
 
@@ -240,7 +242,7 @@ def contamination_section(contamination: pd.DataFrame, counts: dict[str, dict[st
         )
         kinds = {
             k: sub[sub["match"] == k]["image_path"].nunique() if len(sub) else 0
-            for k in ("crop", "file", "phash")
+            for k in ("crop", "file", "near")
         }
         rows.append(
             [
@@ -248,7 +250,7 @@ def contamination_section(contamination: pd.DataFrame, counts: dict[str, dict[st
                 c.get("photos", ""),
                 kinds["crop"],
                 kinds["file"],
-                kinds["phash"],
+                kinds["near"],
                 c.get("contaminated", 0),
             ]
         )
@@ -258,7 +260,7 @@ def contamination_section(contamination: pd.DataFrame, counts: dict[str, dict[st
             "photos",
             "same crop bytes",
             "same file",
-            "perceptual (≤ max distance)",
+            "near copy (hash + vessels)",
             "excluded from scoring",
         ],
         rows,

@@ -84,7 +84,13 @@ def check_contamination(
         _pairs_root(pairs), Path(config.cache_dir) / "pair_hashes.parquet", config.progress
     )
     frames = [
-        find_contamination(name, p.table, hashes, config.contamination.max_distance)
+        find_contamination(
+            name,
+            p.table,
+            hashes,
+            config.contamination.max_distance,
+            min_correlation=config.contamination.min_correlation,
+        )
         for name, p in benchmarks.items()
     ]
     return pd.concat(frames, ignore_index=True)
