@@ -26,7 +26,8 @@ IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".tif", ".tiff", "
 _SKIPPED_DIRS = {"__macosx"}
 
 
-def _subdirs(folder: Path) -> list[Path]:
+def subdirs(folder: Path) -> list[Path]:
+    """The visible sub-folders of ``folder``, sorted (``__MACOSX`` and dot-folders skipped)."""
     try:
         with os.scandir(folder) as entries:
             dirs = [
@@ -74,7 +75,7 @@ def _search(
             for listing in listings:
                 if want in listing:
                     return Path(listing[want])
-        level = [d for folder in level for d in _subdirs(folder)]
+        level = [d for folder in level for d in subdirs(folder)]
         if not level:
             break
     if parent and root.parent != root:

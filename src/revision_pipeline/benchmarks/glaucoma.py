@@ -16,13 +16,13 @@ import pandas as pd
 
 from revision_pipeline.benchmarks._files import (
     ImageIndex,
-    _subdirs,
     find_dir,
     find_file,
     pick_columns,
     read_table,
     records,
     source,
+    subdirs,
 )
 from revision_pipeline.benchmarks._table import RawTable
 from revision_pipeline.benchmarks.errors import BenchmarkNotFound, LabelError, LayoutError
@@ -40,7 +40,7 @@ def _walk(root: Path, depth: int) -> list[Path]:
     """Folders under ``root`` down to ``depth`` levels, breadth first, sorted."""
     out, level = [], [root]
     for _ in range(depth):
-        level = [d for folder in level for d in _subdirs(folder)]
+        level = [d for folder in level for d in subdirs(folder)]
         out.extend(level)
     return out
 
