@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from benchmark_layouts import odir5k
+from benchmark_layouts import labels_of, odir5k
 
 from revision_pipeline.benchmarks import benchmark_info, load_benchmark
 from revision_pipeline.benchmarks.odir import KEYWORDS_PATH, LETTERS, keyword_map
@@ -59,3 +59,17 @@ def test_per_eye_rows_with_extras(tmp_path: Path, caplog: pytest.LogCaptureFixtu
     [unlabelled] = df.attrs["unlabelled"]
     assert "(left eye)" in unlabelled["source"] and "not a fundus" in unlabelled["reason"]
     assert "4_left.jpg" not in set(df["image_id"])
+
+
+def test_kaggle_full_df_csv_lists_each_patient_once(tmp_path: Path) -> None:
+    import pandas as pd
+
+    expected = odir5k(tmp_path)
+    sheet = pd.read_excel(expected.label_file)
+    expected.label_file.unlink()
+    repeated = pd.concat([sheet, sheet]).sort_values("ID", kind="stable")
+    repeated.assign(filepath="x", labels="['N']").to_csv(tmp_path / "full_df.csv", index=False)
+    (tmp_path / "ODIR-5K_Training_Dataset").rename(tmp_path / "preprocessed_images")
+    df = load_benchmark("odir5k", tmp_path)
+    assert labels_of(df) == expected.labels
+    assert df.attrs["dropped"] == []

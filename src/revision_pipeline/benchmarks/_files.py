@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +26,8 @@ IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".tif", ".tiff", "
 _SKIPPED_DIRS = {"__macosx"}
 
 
-def _subdirs(folder: Path) -> list[Path]:
+def subdirs(folder: Path) -> list[Path]:
+    """The visible sub-folders of ``folder``, sorted (``__MACOSX`` and dot-folders skipped)."""
     try:
         with os.scandir(folder) as entries:
             dirs = [
@@ -74,7 +75,7 @@ def _search(
             for listing in listings:
                 if want in listing:
                     return Path(listing[want])
-        level = [d for folder in level for d in _subdirs(folder)]
+        level = [d for folder in level for d in subdirs(folder)]
         if not level:
             break
     if parent and root.parent != root:
@@ -130,12 +131,18 @@ class ImageIndex:
     The folder is listed once (tens of thousands of files stay cheap); paths are strings.
     """
 
-    def __init__(self, folder: Path, *, recursive: bool = False) -> None:
+    def __init__(
+        self, folder: Path, *, recursive: bool = False, skip: Callable[[Path], bool] | None = None
+    ) -> None:
         self.folder = folder
         self._by_name: dict[str, str] = {}
         self._by_stem: dict[str, dict[str, str]] = {}
         if recursive:
-            paths = sorted(str(p) for p in folder.rglob("*") if not p.name.startswith("."))
+            paths = sorted(
+                str(p)
+                for p in folder.rglob("*")
+                if not p.name.startswith(".") and not (skip and skip(p.relative_to(folder)))
+            )
         else:
             paths = sorted(_names(folder, dirs=False).values())
         for path in paths:
