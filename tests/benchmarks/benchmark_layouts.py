@@ -158,7 +158,7 @@ def odir5k(root: Path, keywords: Sequence[tuple[str, str]] | None = None) -> Exp
         ("normal fundus", "normal fundus"),
         ("moderate non proliferative retinopathy，hypertensive retinopathy", "lens dust，glaucoma"),
         ("cataract", "dry age-related macular degeneration"),
-        ("pathological myopia", "tessellated fundus"),
+        ("pathological myopia", "tessellated fundus，mysterious spots"),
         ("no fundus image", "normal fundus"),
     ]
     rows = []

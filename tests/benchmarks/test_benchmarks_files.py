@@ -16,10 +16,10 @@ def test_image_index_resolves_case_and_extension(tmp_path: Path) -> None:
     image(tmp_path / "b.png")
     image(tmp_path / "b.jpg")
     index = ImageIndex(tmp_path)
-    assert index.resolve("im001.jpg") == tmp_path / "IM001.JPG"
-    assert index.resolve("IM001") == tmp_path / "IM001.JPG"
-    assert index.resolve("IM001.png") == tmp_path / "IM001.JPG"  # converted sets keep ids
-    assert index.resolve("b") == tmp_path / "b.png"  # .png preferred, deterministic
+    assert index.resolve("im001.jpg") == str(tmp_path / "IM001.JPG")
+    assert index.resolve("IM001") == str(tmp_path / "IM001.JPG")
+    assert index.resolve("IM001.png") == str(tmp_path / "IM001.JPG")  # converted sets keep ids
+    assert index.resolve("b") == str(tmp_path / "b.png")  # .png preferred, deterministic
     assert index.resolve("c") is None
     assert index.expected("c") == f"{tmp_path / 'c'}.*"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,14 @@ def test_retfound_release_of_folder_sets(
     df = load_benchmark(name, tmp_path)
     assert labels_of(df) == expected.labels
     assert df["split"].value_counts().to_dict() == dict(expected.splits)
+
+
+def test_folders_beside_the_splits_are_ignored_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    class_folders(tmp_path, ["a", "b"], splits=("train", "test"), per_class=1)
+    class_folders(tmp_path / "extras", ["c"], splits=None, per_class=1)
+    with caplog.at_level(logging.WARNING, logger="revision_pipeline.benchmarks"):
+        df = load_benchmark("imagefolder", tmp_path)
+    assert set(df["label"]) == {"a", "b"}
+    assert "['extras']" in caplog.text

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from benchmark_layouts import odir5k
+from benchmark_layouts import labels_of, odir5k
 
 from revision_pipeline.benchmarks import benchmark_info, load_benchmark
 from revision_pipeline.benchmarks.odir import KEYWORDS_PATH, LETTERS, keyword_map
@@ -22,6 +22,7 @@ from revision_pipeline.benchmarks.odir import KEYWORDS_PATH, LETTERS, keyword_ma
         ("Dry Age-related  Macular Degeneration", ["A"]),
         ("pathological myopia，cataract", ["C", "M"]),
         ("tessellated fundus", ["O"]),
+        ("something new", ["O"]),
         ("suspected glaucoma, drusen", ["G", "O"]),
     ],
 )
@@ -45,12 +46,30 @@ def test_keyword_data_is_plain_and_consistent() -> None:
 
 def test_per_eye_rows_with_extras(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     odir5k(tmp_path)
-    with caplog.at_level(logging.INFO, logger="revision_pipeline.benchmarks"):
+    with caplog.at_level(logging.WARNING, logger="revision_pipeline.benchmarks"):
         df = load_benchmark("odir5k", tmp_path)
     row = df.loc[df["image_id"] == "1_left.jpg"].iloc[0]
     assert row["label"] == ["D", "H"]
     assert row["eye"] == "left" and row["patient_id"] == "1"
-    assert "tessellated fundus" in caplog.text  # unlisted keywords counted as O are logged
+    # a keyword in no list counts as O and is named once; listed ones are not
+    assert (
+        "1 keywords not in odir_keywords.yml counted as O (other): mysterious spots" in caplog.text
+    )
+    assert "tessellated" not in caplog.text
     [unlabelled] = df.attrs["unlabelled"]
     assert "(left eye)" in unlabelled["source"] and "not a fundus" in unlabelled["reason"]
     assert "4_left.jpg" not in set(df["image_id"])
+
+
+def test_kaggle_full_df_csv_lists_each_patient_once(tmp_path: Path) -> None:
+    import pandas as pd
+
+    expected = odir5k(tmp_path)
+    sheet = pd.read_excel(expected.label_file)
+    expected.label_file.unlink()
+    repeated = pd.concat([sheet, sheet]).sort_values("ID", kind="stable")
+    repeated.assign(filepath="x", labels="['N']").to_csv(tmp_path / "full_df.csv", index=False)
+    (tmp_path / "ODIR-5K_Training_Dataset").rename(tmp_path / "preprocessed_images")
+    df = load_benchmark("odir5k", tmp_path)
+    assert labels_of(df) == expected.labels
+    assert df.attrs["dropped"] == []

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -172,3 +174,14 @@ def test_missing_images_are_dropped_listed_and_logged(
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "1 of 7" in warnings[0].getMessage()
+
+
+def test_adapters_import_neither_torch_nor_kedro() -> None:
+    script = (
+        "import sys\n"
+        "from revision_pipeline.benchmarks import list_benchmarks\n"
+        "list_benchmarks()\n"
+        "print(sorted(m for m in ('torch', 'kedro', 'torchvision') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -26,7 +26,8 @@ IMAGE_EXTENSIONS: tuple[str, ...] = (".png", ".jpg", ".jpeg", ".tif", ".tiff", "
 _SKIPPED_DIRS = {"__macosx"}
 
 
-def _subdirs(folder: Path) -> list[Path]:
+def subdirs(folder: Path) -> list[Path]:
+    """The visible sub-folders of ``folder``, sorted (``__MACOSX`` and dot-folders skipped)."""
     try:
         with os.scandir(folder) as entries:
             dirs = [
@@ -43,15 +44,23 @@ def _subdirs(folder: Path) -> list[Path]:
 
 def _entries(folder: Path, *, dirs: bool) -> dict[str, Path]:
     """Case-folded name -> path of the files (or folders) directly in ``folder``."""
-    found: dict[str, Path] = {}
+    return {k: Path(v) for k, v in _names(folder, dirs=dirs).items()}
+
+
+def _names(folder: Path | str, *, dirs: bool) -> dict[str, str]:
+    """Case-folded name -> path string; on a case clash the first name in sorted order wins."""
     try:
         with os.scandir(folder) as entries:
-            for e in sorted(entries, key=lambda e: e.name):
-                if e.name.startswith(".") or e.is_dir() != dirs:
-                    continue
-                found.setdefault(e.name.casefold(), Path(e.path))
+            hits = sorted(
+                (e.name, e.path)
+                for e in entries
+                if not e.name.startswith(".") and e.is_dir() == dirs
+            )
     except OSError:
         return {}
+    found: dict[str, str] = {}
+    for name, path in hits:
+        found.setdefault(name.casefold(), path)
     return found
 
 
@@ -61,12 +70,12 @@ def _search(
     wanted = [n.casefold() for n in names]
     level = [root]
     for _ in range(depth + 1):
+        listings = [_names(folder, dirs=dirs) for folder in level]
         for want in wanted:  # the name listed first wins at the shallowest level
-            for folder in level:
-                hit = _entries(folder, dirs=dirs).get(want)
-                if hit is not None:
-                    return hit
-        level = [d for folder in level for d in _subdirs(folder)]
+            for listing in listings:
+                if want in listing:
+                    return Path(listing[want])
+        level = [d for folder in level for d in subdirs(folder)]
         if not level:
             break
     if parent and root.parent != root:
@@ -119,52 +128,64 @@ def find_dir(
 class ImageIndex:
     """The image files of one folder, looked up by id: name or stem, any case, any extension.
 
-    The folder is listed once (tens of thousands of files stay cheap).
+    The folder is listed once (tens of thousands of files stay cheap); paths are strings.
     """
 
     def __init__(self, folder: Path, *, recursive: bool = False) -> None:
         self.folder = folder
-        self._by_name: dict[str, Path] = {}
-        self._by_stem: dict[str, dict[str, Path]] = {}
-        paths = (
-            sorted(folder.rglob("*"))
-            if recursive
-            else sorted(_entries(folder, dirs=False).values())
-        )
+        self._by_name: dict[str, str] = {}
+        self._by_stem: dict[str, dict[str, str]] = {}
+        if recursive:
+            paths = sorted(str(p) for p in folder.rglob("*") if not p.name.startswith("."))
+        else:
+            paths = sorted(_names(folder, dirs=False).values())
         for path in paths:
-            if path.suffix.casefold() not in IMAGE_EXTENSIONS or path.name.startswith("."):
+            name = os.path.basename(path)
+            stem, ext = os.path.splitext(name.casefold())
+            if ext not in IMAGE_EXTENSIONS:
                 continue
-            self._by_name.setdefault(path.name.casefold(), path)
-            self._by_stem.setdefault(path.stem.casefold(), {}).setdefault(
-                path.suffix.casefold(), path
-            )
+            self._by_name.setdefault(name.casefold(), path)
+            self._by_stem.setdefault(stem, {}).setdefault(ext, path)
 
     def __len__(self) -> int:
         return len(self._by_name)
 
-    def resolve(self, image_id: str) -> Path | None:
+    def resolve(self, image_id: str) -> str | None:
         """The file for ``image_id`` (``IDRiD_001``, ``x.png`` or ``x.JPG``), None when absent."""
         key = image_id.strip().casefold()
-        if key in self._by_name:
-            return self._by_name[key]
-        stem = key
-        if Path(key).suffix in IMAGE_EXTENSIONS:
-            stem = key[: -len(Path(key).suffix)]
-        variants = self._by_stem.get(stem) or self._by_stem.get(key) or {}
+        hit = self._by_name.get(key)
+        if hit is not None:
+            return hit
+        stem, ext = os.path.splitext(key)
+        variants = self._by_stem.get(stem if ext in IMAGE_EXTENSIONS else key) or {}
         for ext in IMAGE_EXTENSIONS:
             if ext in variants:
                 return variants[ext]
         return None
 
+    def row(self, image_id: str) -> dict[str, str | None]:
+        """``image_path`` for a table row, and ``expected`` (the path looked for) if absent."""
+        path = self.resolve(image_id)
+        if path is None:
+            return {"image_path": None, "expected": self.expected(image_id)}
+        return {"image_path": path}
+
     def expected(self, image_id: str) -> str:
         """How a missing image is described in ``attrs["dropped"]``."""
         name = image_id.strip()
-        return str(self.folder / (name if Path(name).suffix else f"{name}.*"))
+        return os.path.join(self.folder, name if os.path.splitext(name)[1] else f"{name}.*")
 
 
 def source(path: Path, row: int) -> str:
     """``<file>#<row>``: a label file's 1-based data row (the header is not counted)."""
     return f"{path}#{row}"
+
+
+def _delimiter(path: Path) -> str:
+    """``,`` unless the header line holds more ``;`` or tabs (European spreadsheet exports)."""
+    with path.open(encoding="utf-8-sig", errors="replace") as fh:
+        line = fh.readline()
+    return max([",", ";", "\t"], key=line.count) if line.count(",") == 0 else ","
 
 
 def read_table(path: Path, *, sheet: int | str = 0, header: int = 0) -> pd.DataFrame:
@@ -180,12 +201,20 @@ def read_table(path: Path, *, sheet: int | str = 0, header: int = 0) -> pd.DataF
         else:
             df = pd.read_csv(
                 path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                sep=None, engine="python", header=header,
+                sep=_delimiter(path), header=header,
             )  # fmt: skip
     except (ValueError, OSError, UnicodeDecodeError, ImportError) as exc:
         raise LayoutError(f"cannot read {path}: {exc}") from exc
     df.columns = [str(c).strip() for c in df.columns]
-    return df.map(lambda v: v.strip() if isinstance(v, str) else v)
+    return df
+
+
+def records(df: pd.DataFrame) -> list[dict[str, str]]:
+    """The rows of a :func:`read_table` frame as dicts of stripped strings (fast)."""
+    return [
+        {k: v.strip() if isinstance(v, str) else str(v) for k, v in row.items()}
+        for row in df.to_dict("records")
+    ]
 
 
 def _norm(name: str) -> str:

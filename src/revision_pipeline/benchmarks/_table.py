@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -21,8 +21,8 @@ _BASE_COLUMNS = ("image_path", "label", "split", "image_id")
 class RawTable:
     """What an adapter read, before the common checks.
 
-    ``rows`` are dicts with ``image_path`` (a Path, or None when the file is missing),
-    ``expected`` (the path looked for, for the dropped list), ``label`` (str, or a list for
+    ``rows`` are dicts with ``image_path`` (a path, or None when the file is missing),
+    ``expected`` (when missing: the path looked for), ``label`` (str, or a list for
     multi-label sets), ``image_id``, ``source`` (``<file>#<row>``), ``split`` when the
     dataset defines one, and any extras. ``unlabelled`` lists the rows the publisher
     left without a usable label (ungradable photos...), as ``{"source", "reason"}``.
@@ -62,7 +62,7 @@ def finish(
     _check_labels(raw.rows, classes, task)
     dropped: list[dict[str, str]] = []
     kept: list[dict[str, Any]] = []
-    first_source: dict[Path, str] = {}
+    first_source: dict[str, str] = {}
     for row in raw.rows:
         path = row["image_path"]
         if path is None:
@@ -70,15 +70,16 @@ def finish(
                 {"source": row["source"], "reason": f"image not found: {row['expected']}"}
             )
             continue
-        path = Path(path).resolve()
+        path = os.path.abspath(path)  # adapters build paths under the resolved root
         if path in first_source:
             dropped.append({
                 "source": row["source"],
-                "reason": f"duplicate row for {path.name} (kept {first_source[path]})",
+                "reason": f"duplicate row for {os.path.basename(path)} (kept {first_source[path]})",
             })  # fmt: skip
             continue
         first_source[path] = row["source"]
-        kept.append({**row, "image_path": str(path)})
+        row["image_path"] = path
+        kept.append(row)
     if dropped:
         logger.warning(
             "%s: %d of %d labelled rows dropped (first: %s — %s); listed in df.attrs['dropped']",
@@ -93,7 +94,7 @@ def finish(
             f"{name}: no labelled image found ({len(raw.rows)} labelled rows, "
             f"{len(dropped)} dropped; first: {dropped[0] if dropped else 'none'})"
         )
-    df = pd.DataFrame(kept).drop(columns=["expected"])
+    df = pd.DataFrame(kept).drop(columns=["expected"], errors="ignore")
     present = sorted({v for lab in df["label"] for v in (lab if task == "multi" else [lab])})
     if len(present) < min_classes:
         raise SingleClassBenchmark(

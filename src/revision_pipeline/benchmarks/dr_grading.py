@@ -22,6 +22,7 @@ from revision_pipeline.benchmarks._files import (
     grade,
     pick_columns,
     read_table,
+    records,
     source,
 )
 from revision_pipeline.benchmarks._table import RawTable
@@ -52,10 +53,10 @@ class GradeFile:
     id_columns: Sequence[str] = ("image",)
     grade_columns: Sequence[str] = ("level",)
     extras: dict[str, Sequence[str]] = field(default_factory=dict)
-    ungradable: Callable[[pd.Series, str], str | None] | None = None
+    ungradable: Callable[[dict[str, str], str], str | None] | None = None
 
 
-def _blank_grade(row: pd.Series, value: str) -> str | None:
+def _blank_grade(row: dict[str, str], value: str) -> str | None:
     return "no grade given" if value == "" else None
 
 
@@ -79,7 +80,7 @@ def read_grades(spec: GradeFile, raw: RawTable) -> None:
     wanted = {"id": spec.id_columns, "grade": spec.grade_columns, **spec.extras}
     cols = pick_columns(df, spec.path, wanted, optional=spec.extras)
     ungradable = spec.ungradable or _blank_grade
-    for i, (_, row) in enumerate(df.iterrows(), start=1):
+    for i, row in enumerate(records(df), start=1):
         n = int(row["_line"]) if is_text else i
         image_id = str(row[cols["id"]]).strip()
         value = str(row[cols["grade"]]).strip()
@@ -92,8 +93,7 @@ def read_grades(spec: GradeFile, raw: RawTable) -> None:
             raw.unlabelled.append({"source": source(spec.path, n), "reason": reason})
             continue
         out = {
-            "image_path": spec.images.resolve(image_id),
-            "expected": spec.images.expected(image_id),
+            **spec.images.row(image_id),
             "label": grade(value),
             "image_id": image_id,
             "source": source(spec.path, n),
@@ -174,9 +174,9 @@ def load_idrid(root: Path) -> RawTable:
     return _read_all(specs)
 
 
-def _messidor_ungradable(row: pd.Series, value: str) -> str | None:
+def _messidor_ungradable(row: dict[str, str], value: str) -> str | None:
     gradable = next(
-        (str(row[c]).strip() for c in row.index if c.casefold() == "adjudicated_gradable"), ""
+        (str(row[c]).strip() for c in row if c.casefold() == "adjudicated_gradable"), ""
     )
     if gradable in {"0", "0.0"}:
         return "ungradable (adjudicated_gradable 0)"
@@ -203,7 +203,7 @@ def load_messidor2(root: Path) -> RawTable:
     return _read_all([spec])
 
 
-def _ddr_ungradable(row: pd.Series, value: str) -> str | None:
+def _ddr_ungradable(row: dict[str, str], value: str) -> str | None:
     return "ungradable (DDR grade 5)" if grade(value) == "5" else None
 
 

@@ -6,7 +6,7 @@ import ast
 import logging
 from pathlib import Path
 
-from revision_pipeline.benchmarks._files import pick_columns, read_table, source
+from revision_pipeline.benchmarks._files import pick_columns, read_table, records, source
 from revision_pipeline.benchmarks._table import RawTable
 from revision_pipeline.benchmarks.errors import BenchmarkNotFound, LabelError
 from revision_pipeline.benchmarks.folders import SPLIT_NAMES
@@ -56,7 +56,7 @@ def load_flair_csv(root: Path) -> RawTable:
     df = read_table(path)
     cols = pick_columns(df, path, _COLUMNS, optional=("split",))
     raw = RawTable()
-    for n, (_, row) in enumerate(df.iterrows(), start=1):
+    for n, row in enumerate(records(df), start=1):
         name = str(row[cols["image"]]).strip()
         if not name:
             continue

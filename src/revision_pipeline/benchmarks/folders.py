@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from revision_pipeline.benchmarks._files import IMAGE_EXTENSIONS, _subdirs
+from revision_pipeline.benchmarks._files import IMAGE_EXTENSIONS, subdirs
 from revision_pipeline.benchmarks._table import RawTable
 from revision_pipeline.benchmarks.errors import BenchmarkNotFound, LabelError
 from revision_pipeline.benchmarks.registry import Loader, _metadata, register_benchmark
@@ -52,12 +52,16 @@ def class_folders(root: Path) -> list[tuple[str | None, Path]]:
     """
     top = root
     for _ in range(2):
-        subs = _subdirs(top)
-        if len(subs) == 1 and not _has_images(top) and _subdirs(subs[0]):
+        subs = subdirs(top)
+        if len(subs) == 1 and not _has_images(top) and subdirs(subs[0]):
             top = subs[0]
-    subs = _subdirs(top)
-    if subs and all(d.name.casefold() in SPLIT_NAMES for d in subs):
-        pairs = [(SPLIT_NAMES[d.name.casefold()], c) for d in subs for c in _subdirs(d)]
+    subs = subdirs(top)
+    splits = [d for d in subs if d.name.casefold() in SPLIT_NAMES and subdirs(d)]
+    if splits:
+        others = [d.name for d in subs if d not in splits]
+        if others:
+            logger.warning("%s: folders beside the split folders ignored: %s", top, others)
+        pairs = [(SPLIT_NAMES[d.name.casefold()], c) for d in splits for c in subdirs(d)]
     else:
         pairs = [(None, d) for d in subs]
     if not pairs:

@@ -16,12 +16,13 @@ import pandas as pd
 
 from revision_pipeline.benchmarks._files import (
     ImageIndex,
-    _subdirs,
     find_dir,
     find_file,
     pick_columns,
     read_table,
+    records,
     source,
+    subdirs,
 )
 from revision_pipeline.benchmarks._table import RawTable
 from revision_pipeline.benchmarks.errors import BenchmarkNotFound, LabelError, LayoutError
@@ -39,7 +40,7 @@ def _walk(root: Path, depth: int) -> list[Path]:
     """Folders under ``root`` down to ``depth`` levels, breadth first, sorted."""
     out, level = [], [root]
     for _ in range(depth):
-        level = [d for folder in level for d in _subdirs(folder)]
+        level = [d for folder in level for d in subdirs(folder)]
         out.extend(level)
     return out
 
@@ -75,7 +76,7 @@ def _refuge_sheet(sheet: Path, root: Path, images: ImageIndex, raw: RawTable) ->
          "label": ("Label(Glaucoma=1)", "Glaucoma Label", "Label", "Glaucoma")},
     )  # fmt: skip
     split = _split_of(sheet, root)
-    for n, (_, row) in enumerate(df.iterrows(), start=1):
+    for n, row in enumerate(records(df), start=1):
         name = str(row[cols["id"]]).strip()
         if not name:
             continue
@@ -84,7 +85,7 @@ def _refuge_sheet(sheet: Path, root: Path, images: ImageIndex, raw: RawTable) ->
         if value not in REFUGE_CLASSES:
             raise LabelError(f"{where}: glaucoma label {value!r} is not 0 or 1")
         raw.rows.append({
-            "image_path": images.resolve(name), "expected": images.expected(name),
+            **images.row(name),
             "label": REFUGE_CLASSES[value], "split": split, "image_id": name, "source": where,
         })  # fmt: skip
 
@@ -139,7 +140,7 @@ def load_papila(root: Path) -> RawTable:
         df = _papila_sheet(sheet)
         diagnosis = next(c for c in df.columns if c.casefold() == "diagnosis")
         id_col = df.columns[0]
-        for n, (_, row) in enumerate(df.iterrows(), start=1):
+        for n, row in enumerate(records(df), start=1):
             match = _PAPILA_ID.match(str(row[id_col]).strip())
             if match is None:
                 continue  # the sub-header and blank rows under the header
@@ -149,7 +150,7 @@ def load_papila(root: Path) -> RawTable:
                 raise LabelError(f"{where}: Diagnosis {value!r} is not 0, 1 or 2")
             name = f"RET{int(match.group(1)):03d}{eye}"
             raw.rows.append({
-                "image_path": images.resolve(name), "expected": images.expected(name),
+                **images.row(name),
                 "label": PAPILA_CLASSES[value], "image_id": name, "source": where,
                 "patient_id": match.group(1), "eye": eye,
             })  # fmt: skip

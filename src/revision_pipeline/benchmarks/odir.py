@@ -20,6 +20,7 @@ from revision_pipeline.benchmarks._files import (
     find_file,
     pick_columns,
     read_table,
+    records,
     source,
 )
 from revision_pipeline.benchmarks._table import RawTable
@@ -35,12 +36,14 @@ _LABEL_FILES = [
     "ODIR-5K_Training_Annotations(Updated).xlsx",
     "ODIR-5K_Training_Annotations.xlsx",
     "data.xlsx",
+    "full_df.csv",
 ]
-_IMAGE_DIRS = [
+_IMAGE_DIRS = [  # the originals first; Kaggle's 512 px copies last
     "ODIR-5K_Training_Dataset",
     "ODIR-5K_Training_Images",
     "Training Images",
     "Training_Images",
+    "preprocessed_images",
 ]
 
 
@@ -100,55 +103,74 @@ def keyword_map(path: Path = KEYWORDS_PATH) -> KeywordMap:
     )
 
 
+_COLUMNS = {
+    "id": ("ID",), "age": ("Patient Age",), "sex": ("Patient Sex",),
+    "left": ("Left-Fundus",), "right": ("Right-Fundus",),
+    "left_kw": ("Left-Diagnostic Keywords",), "right_kw": ("Right-Diagnostic Keywords",),
+}  # fmt: skip
+
+
+def _eye_row(
+    row: dict[str, str], cols: dict[str, str | None], eye: str, where: str, images: ImageIndex
+) -> tuple[dict[str, object] | None, list[str], str | None]:
+    """One eye's table row (None when unlabelled), its unlisted keywords, the reason."""
+    name = row[cols[eye]]
+    if not name:
+        return None, [], "no image file named"
+    keywords = row[cols[f"{eye}_kw"]]
+    letters, unlisted, reason = keyword_map().classify(keywords)
+    if reason is not None:
+        return None, unlisted, reason
+    out = {
+        **images.row(name),
+        "label": letters,
+        "image_id": name,
+        "source": where,
+        "patient_id": row[cols["id"]],
+        "eye": eye,
+        "keywords": keywords,
+    }
+    out.update({key: row[cols[key]] for key in ("age", "sex") if cols[key]})
+    return out, unlisted, None
+
+
 @register_benchmark("odir5k")
 def load_odir5k(root: Path) -> RawTable:
-    """ODIR-5K training set: one row per eye, labels a list of category letters."""
+    """ODIR-5K training set: one row per eye, labels a list of category letters.
+
+    Kaggle's ``full_df.csv`` (the same columns, one row per image, so each patient twice)
+    is read too; a patient's repeated rows are read once.
+    """
     sheet = find_file(root, _LABEL_FILES, what="annotation sheet")
     images = ImageIndex(find_dir(sheet.parent, _IMAGE_DIRS))
     df = read_table(sheet)
-    cols = pick_columns(
-        df, sheet,
-        {
-            "id": ("ID",), "age": ("Patient Age",), "sex": ("Patient Sex",),
-            "left": ("Left-Fundus",), "right": ("Right-Fundus",),
-            "left_kw": ("Left-Diagnostic Keywords",), "right_kw": ("Right-Diagnostic Keywords",),
-        },
-        optional=("age", "sex"),
-    )  # fmt: skip
-    kmap = keyword_map()
+    cols = pick_columns(df, sheet, _COLUMNS, optional=("age", "sex"))
     raw = RawTable()
     unlisted: dict[str, int] = {}
-    for n, (_, row) in enumerate(df.iterrows(), start=1):
-        patient = str(row[cols["id"]]).strip()
+    seen: set[str] = set()
+    repeats = 0
+    for n, row in enumerate(records(df), start=1):
+        patient = row[cols["id"]]
         if not patient:
             continue
+        if patient in seen:
+            repeats += 1
+            continue
+        seen.add(patient)
         for eye in ("left", "right"):
-            name = str(row[cols[eye]]).strip()
             where = f"{source(sheet, n)} ({eye} eye)"
-            if not name:
-                raw.unlabelled.append({"source": where, "reason": "no image file named"})
-                continue
-            letters, others, reason = kmap.classify(str(row[cols[f"{eye}_kw"]]))
+            out, others, reason = _eye_row(row, cols, eye, where, images)
             for word in others:
                 unlisted[word] = unlisted.get(word, 0) + 1
-            if reason is not None:
-                raw.unlabelled.append({"source": where, "reason": reason})
-                continue
-            raw.rows.append({
-                "image_path": images.resolve(name),
-                "expected": images.expected(name),
-                "label": letters,
-                "image_id": name,
-                "source": where,
-                "patient_id": patient,
-                "eye": eye,
-                "keywords": str(row[cols[f"{eye}_kw"]]).strip(),
-                **({"age": str(row[cols["age"]])} if cols["age"] else {}),
-                **({"sex": str(row[cols["sex"]])} if cols["sex"] else {}),
-            })  # fmt: skip
+            if out is None:
+                raw.unlabelled.append({"source": where, "reason": str(reason)})
+            else:
+                raw.rows.append(out)
+    if repeats:
+        logger.info("odir5k: %d repeated patient rows in %s read once", repeats, sheet.name)
     if unlisted:
-        logger.info(
-            "odir5k: %d keywords outside N D G C A H M counted as O (other): %s",
+        logger.warning(
+            "odir5k: %d keywords not in odir_keywords.yml counted as O (other): %s",
             len(unlisted), ", ".join(sorted(unlisted)),
         )  # fmt: skip
     return raw

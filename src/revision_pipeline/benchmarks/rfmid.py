@@ -15,6 +15,7 @@ from revision_pipeline.benchmarks._files import (
     find_file_or_none,
     pick_columns,
     read_table,
+    records,
     source,
 )
 from revision_pipeline.benchmarks._table import RawTable
@@ -56,7 +57,7 @@ def _read_split(
         raise LayoutError(
             f"{path}: disease column(s) {unknown} are not RFMiD classes {list(diseases)}"
         )
-    for n, (_, row) in enumerate(df.iterrows(), start=1):
+    for n, row in enumerate(records(df), start=1):
         image_id = str(row[cols["id"]]).strip()
         if not image_id:
             continue
@@ -71,8 +72,7 @@ def _read_split(
                 continue
             labels = [NORMAL]
         raw.rows.append({
-            "image_path": images.resolve(image_id),
-            "expected": images.expected(image_id),
+            **images.row(image_id),
             "label": labels,
             "split": split,
             "image_id": image_id,
