@@ -42,17 +42,20 @@ class StandInKind:
     name: str
     planner: Planner
     splits: tuple[str, ...]
+    label_files: bool = True  # False: the classes are the folder names
 
 
 #: name -> registered stand-in
 STANDINS: dict[str, StandInKind] = {}
 
 
-def standin(name: str, splits: tuple[str, ...]) -> Callable[[Planner], Planner]:
+def standin(
+    name: str, splits: tuple[str, ...], label_files: bool = True
+) -> Callable[[Planner], Planner]:
     """Register a planner for the stand-in ``name`` (whose layout has ``splits``)."""
 
     def register(planner: Planner) -> Planner:
-        STANDINS[name] = StandInKind(name, planner, splits)
+        STANDINS[name] = StandInKind(name, planner, splits, label_files)
         return planner
 
     return register
@@ -440,7 +443,7 @@ def plan_rfmid(name: str, cfg: StandInConfig, floor: int, rng: np.random.Generat
 
 
 # ---------------------------------------------------------------------------- class folders
-@standin("imagefolder_demo", splits=("train", "val", "test"))
+@standin("imagefolder_demo", splits=("train", "val", "test"), label_files=False)
 def plan_imagefolder(
     name: str, cfg: StandInConfig, floor: int, rng: np.random.Generator
 ) -> StandInSet:
@@ -456,8 +459,7 @@ def plan_imagefolder(
         p = photos[int(i)]
         stem = p.path.rsplit(".", 1)[0]
         photos[int(i)] = replace(p, path=f"{stem}.{b.ext.upper()}", note="upper_case_extension")
-    b.drop_files(cfg.missing_files)
-    return b.set
+    return b.set  # no missing files: no label file could list them
 
 
 # ---------------------------------------------------------------------------- entry point
