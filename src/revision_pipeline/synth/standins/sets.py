@@ -206,12 +206,10 @@ class _Builder:
                 ids.append(value)
         return ids
 
-    def drop_files(self, n: int, where: Callable[[StandInPhoto], bool] | None = None) -> None:
+    def drop_files(self, n: int) -> None:
         """Mark ``n`` labelled photos as listed but missing on disk."""
         photos = self.set.photos
-        pool = [
-            i for i, p in enumerate(photos) if p.label is not None and (where is None or where(p))
-        ]
+        pool = [i for i, p in enumerate(photos) if p.label is not None]
         if not pool or n <= 0:
             return
         for i in self.rng.choice(pool, size=min(n, len(pool)), replace=False):
