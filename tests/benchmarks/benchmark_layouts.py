@@ -294,6 +294,10 @@ def refuge(root: Path) -> Expected:
     train = root / "REFUGE-Training400" / "Training400"
     images = [image(train / "Glaucoma" / "g0001.jpg"), image(train / "Non-Glaucoma" / "n0001.jpg")]
     images.append(image(train / "Non-Glaucoma" / "n0002.jpg"))
+    # ground truth repeating the class folders and photo names: never read as photos
+    notes = root / "Annotation-Training400" / "Annotation-Training400"
+    image(notes / "Disc_Cup_Fovea_Illustration" / "Glaucoma" / "g0001.jpg")
+    image(notes / "Disc_Cup_Masks" / "Non-Glaucoma" / "n0001.bmp")
     val_sheet = root / "REFUGE-Validation400-GT" / "Fovea_locations.xlsx"
     val_sheet.parent.mkdir(parents=True)
     pd.DataFrame({

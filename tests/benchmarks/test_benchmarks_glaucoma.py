@@ -45,7 +45,8 @@ def test_refuge_bad_label_names_the_row(tmp_path: Path) -> None:
         load_benchmark("refuge", tmp_path)
 
 
-def test_refuge_masks_are_not_taken_for_images(tmp_path: Path) -> None:
+def test_refuge_ground_truth_is_not_taken_for_photos(tmp_path: Path) -> None:
     refuge(tmp_path)
     df = load_benchmark("refuge", tmp_path)
-    assert not any(p.endswith(".bmp") for p in df["image_path"])
+    assert not any(p.endswith(".bmp") or "Annotation" in p for p in df["image_path"])
+    assert df.attrs["dropped"] == []

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -131,12 +131,18 @@ class ImageIndex:
     The folder is listed once (tens of thousands of files stay cheap); paths are strings.
     """
 
-    def __init__(self, folder: Path, *, recursive: bool = False) -> None:
+    def __init__(
+        self, folder: Path, *, recursive: bool = False, skip: Callable[[Path], bool] | None = None
+    ) -> None:
         self.folder = folder
         self._by_name: dict[str, str] = {}
         self._by_stem: dict[str, dict[str, str]] = {}
         if recursive:
-            paths = sorted(str(p) for p in folder.rglob("*") if not p.name.startswith("."))
+            paths = sorted(
+                str(p)
+                for p in folder.rglob("*")
+                if not p.name.startswith(".") and not (skip and skip(p.relative_to(folder)))
+            )
         else:
             paths = sorted(_names(folder, dirs=False).values())
         for path in paths:

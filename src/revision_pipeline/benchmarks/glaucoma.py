@@ -34,6 +34,13 @@ logger = logging.getLogger(__name__)
 REFUGE_CLASSES = {"0": "non-glaucoma", "1": "glaucoma"}
 _REFUGE_SHEETS = ("Glaucoma_label_and_Fovea_location.xlsx", "Fovea_locations.xlsx")
 _REFUGE_FOLDERS = {"glaucoma": "glaucoma", "nonglaucoma": "non-glaucoma"}
+#: Folders of REFUGE's ground truth (masks, illustrations with the disc drawn in), which
+#: repeat the photos' names and class folders: never photos.
+_ANNOTATION = re.compile(r"annotation|mask|illustration|groundtruth|(^|[-_ ])gt($|[-_ ])", re.I)
+
+
+def _is_annotation(relative: Path) -> bool:
+    return any(_ANNOTATION.search(part) for part in relative.parts[:-1])
 
 
 def _walk(root: Path, depth: int) -> list[Path]:
@@ -58,7 +65,7 @@ def _split_of(path: Path, root: Path) -> str:
 def _refuge_train(root: Path, raw: RawTable) -> None:
     for folder in _walk(root, 4):
         label = _REFUGE_FOLDERS.get(re.sub(r"[\s_\-]+", "", folder.name.casefold()))
-        if label is None:
+        if label is None or _is_annotation(folder.relative_to(root) / "x"):
             continue
         for image in sorted(folder.iterdir()):
             if image.suffix.casefold() in {".jpg", ".jpeg", ".png", ".tif", ".tiff"}:
@@ -101,7 +108,7 @@ def load_refuge(root: Path) -> RawTable:
         if p.is_file() and p.name.casefold() in {s.casefold() for s in _REFUGE_SHEETS}
     )  # fmt: skip
     if sheets:
-        images = ImageIndex(root, recursive=True)
+        images = ImageIndex(root, recursive=True, skip=_is_annotation)
         for sheet in sheets:
             _refuge_sheet(sheet, root, images, raw)
     if not raw.rows:

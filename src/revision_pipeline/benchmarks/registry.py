@@ -155,6 +155,9 @@ def benchmark_info(name: str, root: str | os.PathLike[str] | None = None) -> Ben
         root: for generic adapters, the data whose classes to report (read from disk);
             ignored by the others.
 
+    Generic adapters (``imagefolder``, ``flair_csv``) report no classes without a root;
+    a loaded table's ``attrs["classes"]`` always holds them.
+
     Raises:
         UnknownBenchmark: ``name`` is not registered.
     """
@@ -179,9 +182,10 @@ def load_benchmark(
     Returns:
         Columns ``image_path`` (absolute; the file exists), ``label`` (a class, or a list
         of classes for ``task == "multi"``), ``split`` (``train``/``val``/``test``, only
-        when the rows come from the publisher's own splits), ``image_id`` (the
+        when the rows come from at least two of the publisher's splits), ``image_id`` (the
         publisher's id), ``source`` (``<label file>#<row>``) and extras. Rows are ordered
-        by split, then path. ``attrs``: ``benchmark``, ``classes``, ``dropped`` (rows whose
+        by split, then path. ``attrs``: ``benchmark``, ``classes`` (every class the table
+        can hold, in order; for generic adapters those found), ``dropped`` (rows whose
         image is missing or repeated: ``{"source", "reason"}``), ``unlabelled`` (rows the
         publisher left without a usable label).
 
