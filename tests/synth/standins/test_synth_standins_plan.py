@@ -131,6 +131,7 @@ def test_parameters_override_defaults_key_by_key() -> None:
         ({"rfmid": {"camera": {"field_crop": [0.9, 0.8]}}}, "field_crop"),
         ({"rfmid": {"splits": {"train": 0, "val": 0, "test": 0}}}, "at least one photo"),
         ({"rfmid": {"missing": 1}}, "Extra inputs"),
+        ({"imagefolder_demo": {"missing_files": 1}}, "no label file"),
     ],
 )
 def test_bad_parameters_are_named(sets, message: str) -> None:

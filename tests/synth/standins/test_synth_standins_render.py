@@ -65,3 +65,16 @@ def test_tone_curve_and_fit() -> None:
     square = np.full((10, 10, 3), 7, np.uint8)
     assert fit(square, 6, 14).shape == (6, 14, 3)
     assert fit(square, 6, 14)[:, 0].max() == 0 and fit(square, 6, 14)[:, 5].min() == 7
+
+
+def test_contact_sheet_has_a_row_per_stand_in() -> None:
+    from standin_helpers import tiny_config
+
+    from revision_pipeline.synth.standins import plan_standins
+    from revision_pipeline.synth.standins.contact_sheet import pick, render_sheet
+
+    sets = plan_standins(tiny_config())[:2]
+    chosen = pick(sets[0], 3)
+    assert len(chosen) == 3 and all(p.written for p in chosen)
+    sheet = render_sheet(sets, columns=3)
+    assert sheet.size == (3 * 300, 2 * (300 + 34))

@@ -236,6 +236,11 @@ class BenchmarksConfig(_Strict):
                     f"sets.{name}.splits: its layout has splits {list(STANDINS[name].splits)}, "
                     f"not {bad}"
                 )
+            if cfg.missing_files and not STANDINS[name].label_files:
+                raise ValueError(
+                    f"sets.{name}.missing_files: a class-folder set has no label file that "
+                    "could list a missing photo; set it to 0"
+                )
         return self
 
 

@@ -42,17 +42,20 @@ class StandInKind:
     name: str
     planner: Planner
     splits: tuple[str, ...]
+    label_files: bool = True  # False: the classes are the folder names
 
 
 #: name -> registered stand-in
 STANDINS: dict[str, StandInKind] = {}
 
 
-def standin(name: str, splits: tuple[str, ...]) -> Callable[[Planner], Planner]:
+def standin(
+    name: str, splits: tuple[str, ...], label_files: bool = True
+) -> Callable[[Planner], Planner]:
     """Register a planner for the stand-in ``name`` (whose layout has ``splits``)."""
 
     def register(planner: Planner) -> Planner:
-        STANDINS[name] = StandInKind(name, planner, splits)
+        STANDINS[name] = StandInKind(name, planner, splits, label_files)
         return planner
 
     return register
@@ -203,12 +206,10 @@ class _Builder:
                 ids.append(value)
         return ids
 
-    def drop_files(self, n: int, where: Callable[[StandInPhoto], bool] | None = None) -> None:
+    def drop_files(self, n: int) -> None:
         """Mark ``n`` labelled photos as listed but missing on disk."""
         photos = self.set.photos
-        pool = [
-            i for i, p in enumerate(photos) if p.label is not None and (where is None or where(p))
-        ]
+        pool = [i for i, p in enumerate(photos) if p.label is not None]
         if not pool or n <= 0:
             return
         for i in self.rng.choice(pool, size=min(n, len(pool)), replace=False):
@@ -440,7 +441,7 @@ def plan_rfmid(name: str, cfg: StandInConfig, floor: int, rng: np.random.Generat
 
 
 # ---------------------------------------------------------------------------- class folders
-@standin("imagefolder_demo", splits=("train", "val", "test"))
+@standin("imagefolder_demo", splits=("train", "val", "test"), label_files=False)
 def plan_imagefolder(
     name: str, cfg: StandInConfig, floor: int, rng: np.random.Generator
 ) -> StandInSet:
@@ -456,8 +457,7 @@ def plan_imagefolder(
         p = photos[int(i)]
         stem = p.path.rsplit(".", 1)[0]
         photos[int(i)] = replace(p, path=f"{stem}.{b.ext.upper()}", note="upper_case_extension")
-    b.drop_files(cfg.missing_files)
-    return b.set
+    return b.set  # no missing files: no label file could list them
 
 
 # ---------------------------------------------------------------------------- entry point
