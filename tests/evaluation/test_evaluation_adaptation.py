@@ -81,6 +81,25 @@ def test_linear_probe_beats_chance_and_more_shots_help() -> None:
     assert mean[ALL_SHOTS] >= mean[16] - 0.02
     assert df["balanced_accuracy"].between(0, 1).all()
     assert (df.loc[df.shots == 16, "n_train"] == 64).all()
+    assert (df["n_test"] == 200).all()
+    assert df.groupby("shots")["C"].nunique().max() == 1  # C chosen on the first seed
+
+
+def test_linear_probe_c_per_seed_refits_the_grid() -> None:
+    train_x, train_y = blobs(20, noise=2.0, seed=0)
+    test_x, test_y = blobs(10, noise=2.0, seed=1)
+    df = linear_probe(
+        train_x,
+        train_y,
+        test_x,
+        test_y,
+        task="single",
+        n_classes=4,
+        shots=(8,),
+        seeds=3,
+        c_per_seed=True,
+    )
+    assert len(df) == 3 and df["C"].isin((0.1, 1.0, 10.0, 100.0, 1000.0)).all()
 
 
 def test_linear_probe_is_deterministic() -> None:
