@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from adaptation_helpers import blobs, multilabel
 
 from revision_pipeline.evaluation.adaptation import (
     ALL_SHOTS,
@@ -16,34 +17,6 @@ from revision_pipeline.evaluation.adaptation import (
     sample_shots,
     score_predictions,
 )
-
-
-def blobs(
-    n_per_class: int | list[int],
-    n_classes: int = 4,
-    dim: int = 16,
-    noise: float = 1.0,
-    seed: int = 0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Gaussian clusters around random unit centres (separable when noise is small)."""
-    rng = np.random.default_rng(seed)
-    counts = [n_per_class] * n_classes if isinstance(n_per_class, int) else n_per_class
-    centres = np.random.default_rng(123).normal(size=(n_classes, dim))
-    centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    y = np.repeat(np.arange(n_classes), counts)
-    x = centres[y] + noise / np.sqrt(dim) * rng.normal(size=(len(y), dim))
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    return x.astype(np.float32), y
-
-
-def multilabel(n: int = 300, n_classes: int = 3, dim: int = 16, seed: int = 0):
-    """Multi-hot labels; features are the sum of the present classes' centres + noise."""
-    rng = np.random.default_rng(seed)
-    centres = np.random.default_rng(7).normal(size=(n_classes, dim))
-    y = (rng.random((n, n_classes)) < 0.3).astype(np.uint8)
-    x = y @ centres + 0.3 * rng.normal(size=(n, dim))
-    return x.astype(np.float32), y
-
 
 # --------------------------------------------------------------------- sample_shots
 
@@ -108,6 +81,25 @@ def test_linear_probe_beats_chance_and_more_shots_help() -> None:
     assert mean[ALL_SHOTS] >= mean[16] - 0.02
     assert df["balanced_accuracy"].between(0, 1).all()
     assert (df.loc[df.shots == 16, "n_train"] == 64).all()
+    assert (df["n_test"] == 200).all()
+    assert df.groupby("shots")["C"].nunique().max() == 1  # C chosen on the first seed
+
+
+def test_linear_probe_c_per_seed_refits_the_grid() -> None:
+    train_x, train_y = blobs(20, noise=2.0, seed=0)
+    test_x, test_y = blobs(10, noise=2.0, seed=1)
+    df = linear_probe(
+        train_x,
+        train_y,
+        test_x,
+        test_y,
+        task="single",
+        n_classes=4,
+        shots=(8,),
+        seeds=3,
+        c_per_seed=True,
+    )
+    assert len(df) == 3 and df["C"].isin((0.1, 1.0, 10.0, 100.0, 1000.0)).all()
 
 
 def test_linear_probe_is_deterministic() -> None:

@@ -77,6 +77,7 @@ def test_lora_leaves_model_unchanged_and_counts_parameters(model: nn.Module) -> 
     assert list(df.columns) == list(RESULT_COLUMNS)
     row = df.iloc[0]
     assert row["method"] == "lora" and row["shots"] == -1 and row["n_train"] == 24
+    assert row["n_test"] == 12
     assert 0.0 <= row["auroc"] <= 1.0 and row["seconds"] > 0
     after = model.state_dict()
     assert after.keys() == before.keys()  # no LoRA layer was injected into the original
@@ -129,12 +130,13 @@ def test_lora_multilabel_and_frozen_head(model: nn.Module) -> None:
     y = (gen.random((len(x), 3)) < 0.4).astype(np.uint8)
     y[0] = [1, 1, 1]
     y[1] = [0, 0, 0]
-    budget = dataclasses.replace(FAST, train_head=False)
+    budget = dataclasses.replace(FAST, train_head=False, max_test_images=10)
     df = lora_finetune(
         model, x, y, x[:12], y[:12], prototypes(), task="multi", n_classes=3, budget=budget
     )
     row = df.iloc[0]
     assert np.isnan(row["balanced_accuracy"])
+    assert row["n_test"] == 10  # a seeded subsample of the 12
     names = lora_target_modules(model.visual)
     assert row["trainable_params"] == lora_formula(model.visual, names, FAST.rank) + 3  # bias
 

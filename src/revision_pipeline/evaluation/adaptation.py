@@ -6,7 +6,7 @@ tidy :class:`pandas.DataFrame`, one row per (method, shots, seed), with the colu
 
 - ``method``: ``linear_probe``, ``tip_adapter_f``, ``lora`` or ``full_finetune``;
 - ``shots``: examples per class (``-1`` = all the training data given);
-- ``seed``; ``n_train``: training examples actually used;
+- ``seed``; ``n_train`` / ``n_test``: training and test examples actually used;
 - ``auroc``: macro one-vs-rest AUROC over the classes that have positives *and*
   negatives in the test set (``absent_test_classes`` names the others, ``;``-joined);
 - ``balanced_accuracy``: single-label tasks only (NaN for multi-label);
@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 Task = Literal["single", "multi"]
 ALL_SHOTS = -1
 DEFAULT_SHOTS: tuple[int | None, ...] = (1, 2, 4, 8, 16, None)
-PROBE_CS: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0, 100.0, 1000.0)
+PROBE_CS: tuple[float, ...] = (0.1, 1.0, 10.0, 100.0, 1000.0)
 # C when no validation fold can hold every class (one shot per class); see linear_probe
 PROBE_DEFAULT_C = 10.0
 RESULT_COLUMNS = (
@@ -56,6 +56,7 @@ RESULT_COLUMNS = (
     "shots",
     "seed",
     "n_train",
+    "n_test",
     "auroc",
     "balanced_accuracy",
     "trainable_params",
@@ -109,6 +110,9 @@ class AdaptationBudget:
         dropout: LoRA dropout.
         max_train_images: cap on training images (a class-balanced subsample); ``None``
             keeps all.
+        max_test_images: cap on scored test images (a random subsample, seeded; the
+            row's ``n_test`` says how many); ``None`` scores all. Re-encoding the test
+            set through the tuned tower is most of the cost on a CPU.
         eval_batch_size: images per forward pass when scoring the test set.
         train_head: also train the classifier head (initialised from the class
             prototypes); its parameters are counted as trainable.
@@ -127,6 +131,7 @@ class AdaptationBudget:
     alpha: float = 8.0
     dropout: float = 0.0
     max_train_images: int | None = 32
+    max_test_images: int | None = 200
     eval_batch_size: int = 64
     train_head: bool = True
     lora_targets: str | None = None
@@ -136,8 +141,9 @@ class AdaptationBudget:
         for name in ("epochs", "batch_size", "rank", "eval_batch_size"):
             if getattr(self, name) < 1:
                 raise AdaptationError(f"AdaptationBudget.{name} must be >= 1")
-        if self.max_train_images is not None and self.max_train_images < 1:
-            raise AdaptationError("AdaptationBudget.max_train_images must be >= 1 or None")
+        for name in ("max_train_images", "max_test_images"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise AdaptationError(f"AdaptationBudget.{name} must be >= 1 or None")
         if self.lr <= 0 or self.full_lr <= 0:
             raise AdaptationError("AdaptationBudget learning rates must be > 0")
 
@@ -267,7 +273,7 @@ def score_predictions(
         n_classes: number of classes.
 
     Returns:
-        dict with ``auroc``, ``balanced_accuracy`` (NaN for multi) and
+        dict with ``n_test``, ``auroc``, ``balanced_accuracy`` (NaN for multi) and
         ``absent_test_classes`` (``;``-joined class indices, ``""`` when none).
     """
     hot = one_hot(y, task, n_classes)
@@ -284,6 +290,7 @@ def score_predictions(
         present = np.unique(y)
         bal = float(np.mean([np.mean(pred[y == c] == c) for c in present]))
     return {
+        "n_test": len(hot),
         "auroc": float(np.mean(aucs)) if aucs else float("nan"),
         "balanced_accuracy": bal,
         "absent_test_classes": ";".join(map(str, absent)),
@@ -431,15 +438,18 @@ def linear_probe(
     seeds: int = 5,
     seed0: int = 0,
     cs: Sequence[float] = PROBE_CS,
+    c_per_seed: bool = False,
 ) -> pd.DataFrame:
     """Logistic regression on frozen image features at each shot count, over seeds.
 
     For each ``k`` in ``shots`` and each seed in ``seed0 .. seed0 + seeds - 1`` a k-shot
-    subset is drawn with :func:`sample_shots`, C is chosen from ``cs`` by cross-validated
-    AUROC inside that subset (see :func:`_choose_c`), and the refitted probe scores the
-    whole test set. ``None`` (or -1) uses all the training data, once (seed ``seed0``):
-    only the validation folds would differ between seeds. Multi-label sets fit one
-    binary regression per class (one-vs-rest).
+    subset is drawn with :func:`sample_shots` and a probe fitted on it scores the whole
+    test set. C is chosen from ``cs`` by cross-validated AUROC inside the first seed's
+    k-shot subset (see :func:`_choose_c`) and reused for that k's other seeds, unless
+    ``c_per_seed`` (5x the fits; the test set is never used either way). ``None`` (or -1)
+    uses all the training data, once (seed ``seed0``): only the validation folds would
+    differ between seeds. Multi-label sets fit one binary regression per class
+    (one-vs-rest).
 
     Args:
         train_x: ``(N, D)`` training features (L2-normalised here if they are not).
@@ -452,6 +462,7 @@ def linear_probe(
         seeds: seeds per shot count.
         seed0: first seed.
         cs: grid of inverse regularisation strengths.
+        c_per_seed: choose C again for every seed.
 
     Returns:
         One row per (shots, seed) with :data:`RESULT_COLUMNS`; ``trainable_params`` is
@@ -479,7 +490,7 @@ def linear_probe(
         config_context(assume_finite=True, skip_parameter_validation=True),
     ):
         rows = _probe_rows(
-            train_x, train_y, test_x, test_y, task, n_classes, shots, seeds, seed0, cs
+            train_x, train_y, test_x, test_y, task, n_classes, shots, seeds, seed0, cs, c_per_seed
         )
     for row in rows:
         row["trainable_params"] = n_params
@@ -497,15 +508,18 @@ def _probe_rows(
     seeds: int,
     seed0: int,
     cs: Sequence[float],
+    c_per_seed: bool,
 ) -> list[dict[str, Any]]:
     rows = []
     for k in shots_list(shots):
+        c: float | None = None
         for seed in range(seed0, seed0 + (1 if k is None else seeds)):
             start = time.perf_counter()
             idx = np.arange(len(train_y)) if k is None else sample_shots(train_y, k, seed)
             x, y = train_x[idx], train_y[idx]
             check_trainable(y, task, n_classes)
-            c = _choose_c(x, y, task, n_classes, cs, seed)
+            if c is None or c_per_seed:
+                c = _choose_c(x, y, task, n_classes, cs, seed)
             scores = _fit_predict(x, y, test_x, task, n_classes, c)
             rows.append(
                 {
