@@ -17,7 +17,7 @@ from revision_pipeline.evaluation.contamination import find_contamination, near_
 from revision_pipeline.evaluation.images import CropSettings, prepare_images, prepare_one
 
 
-def test_pigeonhole_index_agrees_with_brute_force() -> None:
+def test_near_matches_agree_with_a_plain_loop() -> None:
     rng = np.random.default_rng(0)
     ref = [int(v) for v in rng.integers(0, 2**63, 300, dtype=np.int64)]
     query = [r ^ (1 << int(rng.integers(64))) ^ (1 << int(rng.integers(64))) for r in ref[:50]]

@@ -11,15 +11,13 @@ compared with every curated pair by
   copies), curate's own near-duplicate rule (``curation.dedup``): fundus photos share so
   much structure that the hash alone pairs distinct eyes.
 
-Near matches are found with a pigeonhole index (split the 64 bits into
-``max_distance + 1`` blocks: two hashes within ``max_distance`` bits agree exactly on at
-least one block), so the check stays sub-quadratic at archive scale.
+Near matches: every hash pair within ``max_distance`` bits (vectorised XOR and popcount),
+then the candidates' vessel signatures correlated in one matrix product.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +25,6 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from revision_pipeline.evaluation.images import crop_hashes, signed, unsigned
-from revision_pipeline.imaging.hashing import signature_correlation
 
 logger = logging.getLogger(__name__)
 
@@ -91,33 +88,33 @@ def pair_hashes(
     return pd.DataFrame(rows, columns=["pair_id", "split", "crop_sha256", "phash", "signature"])
 
 
-def _blocks(value: int, n_blocks: int) -> list[tuple[int, int]]:
-    width = 64 // n_blocks
-    mask = (1 << width) - 1
-    return [(b, (value >> (b * width)) & mask) for b in range(n_blocks)]
-
-
 def near_matches(
     query: list[int], reference: list[int], max_distance: int
 ) -> list[tuple[int, int, int]]:
-    """``(query index, reference index, distance)`` for every pair within ``max_distance`` bits."""
-    n_blocks = max_distance + 1
-    index: dict[tuple[int, int], list[int]] = defaultdict(list)
-    for j, ref in enumerate(reference):
-        for key in _blocks(ref, n_blocks):
-            index[key].append(j)
-    out = []
-    for i, q in enumerate(query):
-        seen: set[int] = set()
-        for key in _blocks(q, n_blocks):
-            for j in index.get(key, ()):
-                if j in seen:
-                    continue
-                seen.add(j)
-                d = (q ^ reference[j]).bit_count()
-                if d <= max_distance:
-                    out.append((i, j, d))
+    """``(query index, reference index, distance)`` for every pair within ``max_distance`` bits.
+
+    Vectorised brute force (``numpy.bitwise_count`` of XORs) in chunks of queries that keep
+    the distance block near 16 MB: 10,000 benchmark photos against 500,000 pairs is a few
+    seconds.
+    """
+    q = np.array(query, dtype=np.uint64)
+    r = np.array(reference, dtype=np.uint64)
+    if not len(q) or not len(r):
+        return []
+    chunk = max(1, (1 << 24) // len(r))
+    out: list[tuple[int, int, int]] = []
+    for lo in range(0, len(q), chunk):
+        dist = np.bitwise_count(q[lo : lo + chunk, None] ^ r[None, :])
+        rows, cols = np.nonzero(dist <= max_distance)
+        out += [(int(i) + lo, int(j), int(dist[i, j])) for i, j in zip(rows, cols, strict=True)]
     return out
+
+
+def _unit_signatures(signatures: list[bytes]) -> np.ndarray:
+    """Signatures as zero-mean unit vectors (their dot product is the Pearson correlation)."""
+    x = np.stack([np.frombuffer(s, np.int8) for s in signatures]).astype(np.float32)
+    x -= x.mean(axis=1, keepdims=True)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-6)
 
 
 def find_contamination(
@@ -162,15 +159,21 @@ def find_contamination(
     q_idx = np.flatnonzero(valid)
     query = [unsigned(int(v)) for v in prepared["phash"].to_numpy()[q_idx]]
     reference = [unsigned(int(v)) for v in pairs["phash"]]
+    candidates = near_matches(query, reference, max_distance)
     signatures = prepared["signature"].to_numpy()
-    for qi, j, d in near_matches(query, reference, max_distance):
-        i = int(q_idx[qi])
-        a, b = signatures[i], pairs["signature"].iat[j]
-        if a is None or b is None or signature_correlation(a, b) < min_correlation:
-            continue
-        rows.append(
-            (benchmark, ids[i], paths[i], "near", pairs["pair_id"].iat[j], pairs["split"].iat[j], d)
-        )
+    kept = [
+        (int(q_idx[qi]), j, d)
+        for qi, j, d in candidates
+        if signatures[q_idx[qi]] is not None and pairs["signature"].iat[j] is not None
+    ]
+    if kept:
+        a = _unit_signatures([signatures[i] for i, _, _ in kept])
+        b = _unit_signatures([pairs["signature"].iat[j] for _, j, _ in kept])
+        corr = (a * b).sum(axis=1)
+        for (i, j, d), c in zip(kept, corr, strict=True):
+            if c >= min_correlation:
+                pid, split = pairs["pair_id"].iat[j], pairs["split"].iat[j]
+                rows.append((benchmark, ids[i], paths[i], "near", pid, split, d))
     out = pd.DataFrame(rows, columns=list(CONTAMINATION_COLUMNS))
     if len(out):
         logger.warning(
