@@ -107,6 +107,31 @@ def finding_auroc_rows(
     return rows
 
 
+def retrieval_hits(
+    image_features: np.ndarray, text_features: np.ndarray, reports: list[str], ks: tuple[int, ...]
+) -> dict[str, np.ndarray]:
+    """Per-query hits of image->text and text->image retrieval at each K.
+
+    The rule of :func:`revision_pipeline.training.evaluate.recall_at_k` (identical report
+    texts are one candidate; a text query hits any image of the same text), kept per query
+    so an interval can resample queries against the fixed gallery; the mean of each array
+    is ``recall_at_k``'s value.
+    """
+    index: dict[str, int] = {}
+    group = np.array([index.setdefault(r, len(index)) for r in reports])
+    first = np.zeros(len(index), dtype=int)
+    first[group[::-1]] = np.arange(len(reports) - 1, -1, -1)
+    i2t = image_features @ text_features[first].T  # (N, distinct texts)
+    t2i = text_features @ image_features.T  # (N, N)
+    hits = {}
+    for k in ks:
+        top_t = np.argsort(-i2t, axis=1, kind="stable")[:, : min(k, i2t.shape[1])]
+        hits[f"i2t_R@{k}"] = (top_t == group[:, None]).any(axis=1)
+        top_i = np.argsort(-t2i, axis=1, kind="stable")[:, : min(k, t2i.shape[1])]
+        hits[f"t2i_R@{k}"] = (group[top_i] == group[:, None]).any(axis=1)
+    return hits
+
+
 def retrieval_rows(
     cohort: str,
     image_features: np.ndarray,
@@ -116,29 +141,33 @@ def retrieval_rows(
     seed: int,
     ks: tuple[int, ...] = (1, 5, 10),
 ) -> list[dict[str, Any]]:
-    """Image->text and text->image Recall@K with bootstrap intervals (resampled pairs)."""
+    """Image->text and text->image Recall@K (``training.evaluate.recall_at_k``) with
+    bootstrap intervals over queries (the gallery stays the whole cohort)."""
     import torch
 
     from revision_pipeline.training.evaluate import recall_at_k
 
-    img, txt = torch.from_numpy(image_features), torch.from_numpy(text_features)
-
-    def _recall(idx: np.ndarray) -> dict[str, float]:
-        t = torch.from_numpy(idx)
-        return recall_at_k(img[t], txt[t], [reports[i] for i in idx], ks)
-
-    intervals = bootstrap_many(_recall, len(reports), n_boot, seed)
+    point = recall_at_k(
+        torch.from_numpy(image_features), torch.from_numpy(text_features), reports, ks
+    )
+    hits = retrieval_hits(image_features, text_features, reports, ks)
+    intervals = bootstrap_many(
+        lambda idx: {key: float(h[idx].mean()) for key, h in hits.items()},
+        len(reports),
+        n_boot,
+        seed,
+    )
     rows = [
         metric_row(
             section="retrieval",
             benchmark=cohort,
             metric=key,
-            value=iv.value,
-            ci_low=iv.low,
-            ci_high=iv.high,
+            value=value,
+            ci_low=intervals[key].low,
+            ci_high=intervals[key].high,
             n=len(reports),
         )
-        for key, iv in intervals.items()
+        for key, value in point.items()
     ]
     rows.append(
         metric_row(

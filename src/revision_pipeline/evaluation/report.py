@@ -93,12 +93,23 @@ def zero_shot_section(metrics: pd.DataFrame, counts: dict[str, dict[str, Any]]) 
     )
     per_class = _pick(zs, model="trained", metric="auroc_class")
     low = per_class[per_class["value"] < CLASS_FLOOR]
+    scored = per_class[per_class["value"].notna()]
     crows = [
         [r.benchmark, r.label, int(r.n) if not pd.isna(r.n) else None, r.value]
-        for r in per_class.itertuples()
+        for r in scored.itertuples()
     ]
     text += "\n**Per class** (trained model; n = positives in the scored set):\n\n"
     text += _table(["benchmark", "class", "n", "AUROC"], crows)
+    unscored = per_class[per_class["value"].isna()]
+    if len(unscored):
+        text += (
+            "\nNot scored (no positive, or no negative, in the test rows): "
+            + ", ".join(
+                f"{b}: " + " ".join(g["label"])
+                for b, g in unscored.groupby("benchmark", sort=False)
+            )
+            + ".\n"
+        )
     if len(low):
         text += (
             f"\n{len(low)} class(es) score below {CLASS_FLOOR:.2f}: "

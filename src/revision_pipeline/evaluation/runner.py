@@ -186,6 +186,7 @@ def run_adaptation(
     y = arrays.targets
     common = {"task": arrays.task, "n_classes": _n_classes(arrays)}
     shots = tuple(acfg.shots) + ((None,) if acfg.all_data else ())
+    clock = time.perf_counter()
     if acfg.linear_probe:
         for model_name, feats in features.items():
             try:
@@ -202,6 +203,8 @@ def run_adaptation(
                 result.rows += _adaptation_rows(frame, arrays.name, model_name)
             except (ValueError, RuntimeError) as exc:
                 result.skips.append(Skip(arrays.name, f"linear_probe ({model_name})", str(exc)))
+    result.counts["seconds_probe"] = round(time.perf_counter() - clock, 1)
+    clock = time.perf_counter()
     if acfg.tip_adapter:
         try:
             frame = ad.tip_adapter_f(
@@ -219,7 +222,10 @@ def run_adaptation(
             result.skips.append(Skip(arrays.name, "tip_adapter_f", str(exc)))
     wanted = acfg.finetune_benchmarks
     if (acfg.lora or acfg.full_finetune) and (wanted is None or arrays.name in wanted):
+        result.counts["seconds_tip_adapter"] = round(time.perf_counter() - clock, 1)
+        clock = time.perf_counter()
         _finetune(arrays, prototypes, loaded, prepared, cfg, result, ad, common)
+        result.counts["seconds_finetune"] = round(time.perf_counter() - clock, 1)
 
 
 def _finetune(arrays, prototypes, loaded, prepared, cfg, result, ad, common) -> None:
@@ -313,6 +319,7 @@ def evaluate_benchmark(
         result.skips.append(Skip(name, "all", str(exc)))
         return result
     features = {key: _features(m, prepared, cfg, readable) for key, m in models.items()}
+    result.counts["seconds_encode"] = round(time.perf_counter() - started, 1)
     zero_shot_models = [key for key in models if key != "imagenet"]  # its text tower is untrained
     prototypes = {
         key: class_prototypes(models[key].model, models[key].tokenizer, prompts)
@@ -342,4 +349,5 @@ def evaluate_benchmark(
     except SkipBenchmark as exc:
         result.skips.append(Skip(name, "adaptation", str(exc)))
     result.counts["seconds"] = round(time.perf_counter() - started, 1)
+    logger.info("%s: %s", name, {k: v for k, v in result.counts.items() if k.startswith("seconds")})
     return result
