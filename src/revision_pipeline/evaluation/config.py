@@ -54,6 +54,7 @@ class AdaptationConfig(BaseModel):
     seeds: int = Field(5, ge=1)
     linear_probe: bool = True
     tip_adapter: bool = True
+    tip_adapter_seeds: int = Field(2, ge=1)  # Tip-Adapter-F costs ~3x the probe per seed on CPU
     lora: bool = True
     full_finetune: bool = True
     finetune_benchmarks: list[str] | None = None  # LoRA/full fine-tuning only on these (None: all)

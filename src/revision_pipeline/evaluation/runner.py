@@ -214,7 +214,7 @@ def run_adaptation(
                 y[te],
                 prototypes,
                 shots=tuple(acfg.shots),
-                seeds=acfg.seeds,
+                seeds=acfg.tip_adapter_seeds,
                 **common,
             )
             result.rows += _adaptation_rows(frame, arrays.name, "trained")
