@@ -220,9 +220,9 @@ def run_adaptation(
             result.rows += _adaptation_rows(frame, arrays.name, "trained")
         except (ValueError, RuntimeError, ImportError) as exc:
             result.skips.append(Skip(arrays.name, "tip_adapter_f", str(exc)))
+    result.counts["seconds_tip_adapter"] = round(time.perf_counter() - clock, 1)
     wanted = acfg.finetune_benchmarks
     if (acfg.lora or acfg.full_finetune) and (wanted is None or arrays.name in wanted):
-        result.counts["seconds_tip_adapter"] = round(time.perf_counter() - clock, 1)
         clock = time.perf_counter()
         _finetune(arrays, prototypes, loaded, prepared, cfg, result, ad, common)
         result.counts["seconds_finetune"] = round(time.perf_counter() - clock, 1)
