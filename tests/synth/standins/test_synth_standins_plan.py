@@ -122,6 +122,13 @@ def test_parameters_override_defaults_key_by_key() -> None:
     assert config.sets["aptos2019"].splits == {"train": 280}
 
 
+def test_scale_multiplies_every_split() -> None:
+    sets = {s.name: s.truth() for s in plan_standins(BenchmarksConfig(scale=0.05))}
+    assert len(sets["rfmid"]) == 6 + 2 + 2  # 120/40/40 scaled, odd items unchanged
+    assert (sets["odir5k"]["note"] == "lens_dust").sum() == 6
+    assert Counter(sets["idrid"]["split"]) == {"train": 6, "test": 1}
+
+
 @pytest.mark.parametrize(
     ("sets", "message"),
     [

@@ -204,7 +204,18 @@ class BenchmarksConfig(_Strict):
     min_per_class: int = Field(4, ge=0)
     #: processes used to render photos; 0 means one per CPU core
     workers: int = Field(0, ge=0)
+    #: multiplies every split size (at least one photo per split named), e.g. 0.05 for a
+    #: quick end-to-end test; oddities and missing files keep their counts
+    scale: float = Field(1.0, gt=0, le=50)
     sets: dict[str, StandInConfig] = Field(default_factory=_default_sets)
+
+    def scaled(self, name: str) -> StandInConfig:
+        """The stand-in ``name`` with its split sizes multiplied by ``scale``."""
+        cfg = self.sets[name]
+        if self.scale == 1.0:
+            return cfg
+        splits = {k: max(1, round(n * self.scale)) if n else 0 for k, n in cfg.splits.items()}
+        return cfg.model_copy(update={"splits": splits})
 
     @field_validator("sets", mode="before")
     @classmethod

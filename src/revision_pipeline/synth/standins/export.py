@@ -46,9 +46,11 @@ def standin_rng(seed: int, name: str) -> np.random.Generator:
 def plan_standins(config: BenchmarksConfig) -> list[StandInSet]:
     """Plan every enabled stand-in, deterministically from ``config.seed``."""
     sets = [
-        plan_standin(name, cfg, config.min_per_class, standin_rng(config.seed, name))
-        for name, cfg in sorted(config.sets.items())
-        if cfg.enabled
+        plan_standin(
+            name, config.scaled(name), config.min_per_class, standin_rng(config.seed, name)
+        )
+        for name in sorted(config.sets)
+        if config.sets[name].enabled
     ]
     logger.info(
         "Planned %d benchmark stand-ins, %d photos",

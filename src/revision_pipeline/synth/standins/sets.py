@@ -207,9 +207,9 @@ class _Builder:
         return ids
 
     def drop_files(self, n: int) -> None:
-        """Mark ``n`` labelled photos as listed but missing on disk."""
+        """Mark ``n`` labelled photos (with no other oddity) as listed but missing on disk."""
         photos = self.set.photos
-        pool = [i for i, p in enumerate(photos) if p.label is not None]
+        pool = [i for i, p in enumerate(photos) if p.label is not None and not p.note]
         if not pool or n <= 0:
             return
         for i in self.rng.choice(pool, size=min(n, len(pool)), replace=False):
