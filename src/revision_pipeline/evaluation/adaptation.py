@@ -317,6 +317,8 @@ def absent_train_classes(y: np.ndarray, task: Task, n_classes: int) -> str:
 
 def check_trainable(y: np.ndarray, task: Task, n_classes: int) -> None:
     """Raise :class:`OneClassTrainingSetError` when ``y`` cannot train a classifier."""
+    if len(y) == 0:
+        raise OneClassTrainingSetError("the training set is empty: no classifier can be fitted")
     if task == "single":
         classes = np.unique(y)
         if classes.size < 2:
