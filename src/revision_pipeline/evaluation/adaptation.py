@@ -38,6 +38,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
 
 if TYPE_CHECKING:
     from revision_pipeline.evaluation.finetune import full_finetune, lora_finetune
@@ -513,7 +514,9 @@ def _probe_rows(
     c_per_seed: bool,
 ) -> list[dict[str, Any]]:
     rows = []
-    for k in shots_list(shots):
+    ks = shots_list(shots)
+    bar = tqdm(total=sum(1 if k is None else seeds for k in ks), desc="linear probe", leave=False)
+    for k in ks:
         c: float | None = None
         for seed in range(seed0, seed0 + (1 if k is None else seeds)):
             start = time.perf_counter()
@@ -535,7 +538,9 @@ def _probe_rows(
                     "absent_train_classes": absent_train_classes(y, task, n_classes),
                 }
             )
+            bar.update()
         logger.debug("linear probe: %s shots done", "all" if k is None else k)
+    bar.close()
     return rows
 
 
