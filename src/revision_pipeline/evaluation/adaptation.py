@@ -108,7 +108,8 @@ class AdaptationBudget:
         weight_decay: AdamW weight decay.
         rank: LoRA rank ``r``.
         alpha: LoRA ``lora_alpha`` (the update is scaled by ``alpha / rank``).
-        dropout: LoRA dropout.
+        dropout: LoRA dropout (inactive unless a caller trains in train mode: the tower
+            is kept in eval mode, see :mod:`~revision_pipeline.evaluation.finetune`).
         max_train_images: cap on training images (a class-balanced subsample); ``None``
             keeps all.
         max_test_images: cap on scored test images (a random subsample, seeded; the
