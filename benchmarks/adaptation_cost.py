@@ -6,6 +6,7 @@ same architecture randomly initialised; the labels are the pairs' finding codes
 (multi-label, one-vs-rest). Then runs:
 
 * zero-shot (prototypes from a few Chinese prompts per finding);
+  (``--task single``: only photos with exactly one finding, that finding as the class);
 * the linear probe at 1/2/4/8/16 shots and all data over 5 seeds, on both models;
 * Tip-Adapter-F at 1/2/4/8/16 shots;
 * LoRA and full fine-tuning with the default :class:`AdaptationBudget` (the figure for
@@ -142,6 +143,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-test", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None, help="torch threads")
     parser.add_argument("--skip-probe", action="store_true", help="only time LoRA / full FT")
+    parser.add_argument(
+        "--task",
+        choices=("multi", "single"),
+        default="multi",
+        help="single: photos with exactly one finding, that finding as the class",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     if args.threads:
@@ -166,9 +173,19 @@ def main(argv: list[str] | None = None) -> None:
     test_images, test_y = load_split(
         pairs, "test", vision.image_size, vision.mean, vision.std, args.max_test, 0
     )
+    if args.task == "single":  # photos with exactly one finding
+        one_tr, one_te = train_y.sum(1) == 1, test_y.sum(1) == 1
+        train_images, train_y = train_images[torch.from_numpy(one_tr)], train_y[one_tr]
+        test_images, test_y = test_images[torch.from_numpy(one_te)], test_y[one_te]
     keep = (train_y.sum(0) > 0) & (test_y.sum(0) > 0)  # findings both splits carry
     classes = [c for c, k in zip(FINDING_CODES, keep, strict=True) if k]
-    train_y, test_y = train_y[:, keep], test_y[:, keep]
+    if args.task == "single":
+        rows_tr, rows_te = train_y[:, keep].sum(1) == 1, test_y[:, keep].sum(1) == 1
+        train_images, test_images = train_images[rows_tr], test_images[rows_te]
+        train_y = train_y[rows_tr][:, keep].argmax(1)
+        test_y = test_y[rows_te][:, keep].argmax(1)
+    else:
+        train_y, test_y = train_y[:, keep], test_y[:, keep]
     n_classes = len(classes)
     logger.info(
         "%d train / %d test photos, %d findings %s (%.1f s to decode)",
@@ -181,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
     protos = prototypes(model, tokenizer, config.text.max_len)[torch.from_numpy(keep)]
     figures: dict[str, object] = {"model": str(model_dir), "threads": torch.get_num_threads()}
     results = []
-    task = "multi"
+    task = args.task
     if not args.skip_probe:
         start = time.perf_counter()
         tr, te = encode(model, train_images), encode(model, test_images)

@@ -155,6 +155,8 @@ def test_linear_probe_one_class_training_set_is_a_named_error() -> None:
     x, _ = blobs(5, seed=0)
     with pytest.raises(OneClassTrainingSetError, match="only class"):
         linear_probe(x, np.zeros(len(x), int), x, np.zeros(len(x), int), task="single", n_classes=2)
+    with pytest.raises(OneClassTrainingSetError, match="empty"):
+        linear_probe(x[:0], np.zeros(0, int), x, np.zeros(len(x), int), task="single", n_classes=2)
     y = np.zeros((len(x), 2), dtype=np.uint8)
     y[:, 0] = 1
     with pytest.raises(OneClassTrainingSetError, match="one-vs-rest"):

@@ -180,3 +180,15 @@ def test_finetune_named_errors(model: nn.Module) -> None:
             n_classes=3,
             budget=dataclasses.replace(FAST, lora_targets="nothing_here"),
         )
+
+
+def test_lora_targets_skip_stem_depthwise_and_norm_layers() -> None:
+    tower = nn.Module()
+    tower.backbone = nn.Sequential(
+        nn.Conv2d(3, 8, 3),  # stem: reads RGB
+        nn.BatchNorm2d(8),  # peft cannot adapt norms
+        nn.Conv2d(8, 8, 3, groups=8),  # depthwise: skipped
+        nn.Conv2d(8, 16, 1),
+    )
+    tower.proj = nn.Linear(16, 4)
+    assert lora_target_modules(tower) == ["backbone.3", "proj"]

@@ -38,6 +38,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold
 from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
 
 if TYPE_CHECKING:
     from revision_pipeline.evaluation.finetune import full_finetune, lora_finetune
@@ -107,7 +108,8 @@ class AdaptationBudget:
         weight_decay: AdamW weight decay.
         rank: LoRA rank ``r``.
         alpha: LoRA ``lora_alpha`` (the update is scaled by ``alpha / rank``).
-        dropout: LoRA dropout.
+        dropout: LoRA dropout (inactive unless a caller trains in train mode: the tower
+            is kept in eval mode, see :mod:`~revision_pipeline.evaluation.finetune`).
         max_train_images: cap on training images (a class-balanced subsample); ``None``
             keeps all.
         max_test_images: cap on scored test images (a random subsample, seeded; the
@@ -317,6 +319,8 @@ def absent_train_classes(y: np.ndarray, task: Task, n_classes: int) -> str:
 
 def check_trainable(y: np.ndarray, task: Task, n_classes: int) -> None:
     """Raise :class:`OneClassTrainingSetError` when ``y`` cannot train a classifier."""
+    if len(y) == 0:
+        raise OneClassTrainingSetError("the training set is empty: no classifier can be fitted")
     if task == "single":
         classes = np.unique(y)
         if classes.size < 2:
@@ -511,7 +515,9 @@ def _probe_rows(
     c_per_seed: bool,
 ) -> list[dict[str, Any]]:
     rows = []
-    for k in shots_list(shots):
+    ks = shots_list(shots)
+    bar = tqdm(total=sum(1 if k is None else seeds for k in ks), desc="linear probe", leave=False)
+    for k in ks:
         c: float | None = None
         for seed in range(seed0, seed0 + (1 if k is None else seeds)):
             start = time.perf_counter()
@@ -533,7 +539,9 @@ def _probe_rows(
                     "absent_train_classes": absent_train_classes(y, task, n_classes),
                 }
             )
+            bar.update()
         logger.debug("linear probe: %s shots done", "all" if k is None else k)
+    bar.close()
     return rows
 
 

@@ -5,7 +5,7 @@ topped with a cosine classifier initialised from the class prototypes (the zero-
 classifier): ``logits = scale * normalise(tower(x)) @ normalise(W).T`` with ``scale`` the
 model's own (frozen) logit scale, plus a trainable per-class bias for multi-label sets.
 Single-label sets train with cross-entropy, multi-label sets with binary cross-entropy
-(one-vs-rest).
+(one-vs-rest; the bias starts at minus each class's mean training logit).
 
 The tower stays in ``eval()`` mode while training: batch-norm statistics of a
 convolutional tower are not re-estimated from a few small k-shot batches, and dropout is
@@ -178,6 +178,18 @@ def _predict(classifier: nn.Module, images: torch.Tensor, batch: int, device: st
     return torch.cat(out).numpy() if out else np.zeros((0, 0), np.float32)
 
 
+@torch.no_grad()
+def _centre_bias(classifier: PrototypeClassifier, images: torch.Tensor, batch: int, device: str):
+    """Start each class's logit at zero on average over the training images.
+
+    Scaled cosines are all large and positive, so binary cross-entropy would first spend
+    big gradients (through the whole tower) pushing every logit down; shifting by a
+    constant per class keeps the zero-shot ranking and removes that jolt.
+    """
+    logits = torch.from_numpy(_predict(classifier, images, batch, device))
+    classifier.bias.sub_(logits.mean(dim=0).to(classifier.bias.device))
+
+
 def _train(
     classifier: nn.Module,
     images: torch.Tensor,
@@ -257,6 +269,8 @@ def _finetune(
     classifier = PrototypeClassifier(tower, prototypes, scale, task, budget.train_head).to(device)
     n_params = count_trainable(classifier)
     trained = time.perf_counter()
+    if task == "multi":
+        _centre_bias(classifier, x, budget.eval_batch_size, device)
     _train(classifier, x, y, task, lr, budget, seed, device)
     trained = time.perf_counter() - trained
     if method == "lora":  # fold B @ A into the base weights: scoring costs no extra layers

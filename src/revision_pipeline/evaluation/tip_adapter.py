@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 
 from revision_pipeline.evaluation.adaptation import (
     ALL_SHOTS,
@@ -186,7 +187,9 @@ def tip_adapter_f(
     tr_all, te = torch.from_numpy(train_x), torch.from_numpy(test_x)
     zs_test = clip_scale * te @ weights.T
     rows: list[dict[str, Any]] = []
-    for k in shots_list(shots):
+    ks = shots_list(shots)
+    bar = tqdm(total=sum(1 if k is None else seeds for k in ks), desc="Tip-Adapter-F", leave=False)
+    for k in ks:
         for seed in range(seed0, seed0 + (1 if k is None else seeds)):
             start = time.perf_counter()
             torch.manual_seed(seed)
@@ -216,6 +219,8 @@ def tip_adapter_f(
                     "beta": beta,
                 }
             )
+            bar.update()
+    bar.close()
     frame = results_frame(rows)
     frame["alpha"] = [r["alpha"] for r in rows]
     frame["beta"] = [r["beta"] for r in rows]
