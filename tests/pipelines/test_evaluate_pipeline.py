@@ -135,3 +135,27 @@ def test_evaluate_pipeline_runs_in_process(tmp_path: Path) -> None:
     assert {"folders_roc", "folders_shots"} <= set(plots)
     assert plots["folders_roc"]().size[0] > 100
     assert np.isfinite(metrics["value"].dropna()).all()
+
+
+def test_mlflow_metric_names_carry_no_dataset_prefix(tmp_path: Path) -> None:
+    """kedro-mlflow prefixes metrics with the dataset name unless ``prefix`` is set: the
+    contract's names are ``zero_shot/<benchmark>/auroc`` and ``zero_shot/mean_auroc``."""
+    import mlflow
+    import yaml
+    from kedro_mlflow.io.metrics import MlflowMetricsHistoryDataset
+
+    catalog = yaml.safe_load(
+        (Path(__file__).resolve().parents[2] / "conf/base/catalog.yml").read_text()
+    )
+    entry = catalog["evaluation_mlflow_metrics"]
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    try:
+        with mlflow.start_run() as run:
+            MlflowMetricsHistoryDataset(prefix=entry["prefix"]).save(
+                {"zero_shot/mean_auroc": [{"value": 0.9, "step": 0}]}
+            )
+        names = set(mlflow.get_run(run.info.run_id).data.metrics)
+    finally:
+        mlflow.set_tracking_uri(previous)
+    assert names == {"zero_shot/mean_auroc"}
