@@ -5,6 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 ARCHIVE := data/01_raw/archive
+BENCHMARKS := data/01_raw/benchmarks
 # Telemetry off for kedro and mlflow (they honour DO_NOT_TRACK).
 export DO_NOT_TRACK := true
 export KEDRO_DISABLE_TELEMETRY := true
@@ -25,11 +26,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## create .venv and install the project (only when pyproject.toml changed)
 
-demo-archive: install  ## generate the synthetic archive when data/01_raw/archive is empty
+demo-archive: install  ## generate the synthetic archive (and benchmark stand-ins) where data/01_raw is empty
 	@if [ -z "$$(ls -A $(ARCHIVE) 2>/dev/null | grep -v '^.gitkeep$$')" ]; then \
-		echo "data/01_raw/archive is empty: generating the synthetic demo archive"; \
+		echo "data/01_raw/archive is empty: generating the synthetic demo archive and benchmarks"; \
 		$(BIN)/kedro run --pipeline=demo_archive; \
-	else echo "data/01_raw/archive has content: using it"; fi
+	elif [ -z "$$(ls -A $(BENCHMARKS) 2>/dev/null | grep -v '^.gitkeep$$')" ]; then \
+		echo "data/01_raw/archive has content: using it"; \
+		echo "data/01_raw/benchmarks is empty: generating the synthetic benchmark stand-ins"; \
+		$(BIN)/kedro run --pipeline=demo_benchmarks; \
+	else echo "data/01_raw/archive and data/01_raw/benchmarks have content: using them"; fi
 
 run: demo-archive  ## install, build the demo archive if needed, then `kedro run`
 	$(BIN)/kedro run

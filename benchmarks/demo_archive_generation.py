@@ -1,9 +1,11 @@
-"""How long the default demo archive takes to generate, and how big it is.
+"""How long the default demo archive and benchmark stand-ins take to generate, and their size.
 
 Usage: python benchmarks/demo_archive_generation.py [--out DIR] [--workers N] [--n-exams N]
+       [--only archive|benchmarks] [--benchmarks-out DIR]
 
-Prints planning time, rendering/writing time, photos per second, archive size on disk
-and the make-up of the archive. Figures go to docs/benchmarks.md.
+Prints planning time, rendering/writing time, photos per second, size on disk and the
+make-up of the archive, then the same for the benchmark stand-ins (``demo_benchmarks``).
+Figures go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -22,33 +24,44 @@ import yaml
 from revision_pipeline.synth.config import DemoArchiveConfig
 from revision_pipeline.synth.export import write_archive
 from revision_pipeline.synth.plan import plan_archive
+from revision_pipeline.synth.standins import plan_standins, write_standins
 from revision_pipeline.synth.truth import exams_truth, images_truth
 
 PARAMS = Path(__file__).resolve().parents[1] / "conf/base/parameters_demo_archive.yml"
 
 
 def main() -> None:
-    """Generate the archive once and print the figures."""
+    """Generate the archive and the stand-ins once and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=None, help="keep the archive here")
+    parser.add_argument("--benchmarks-out", type=Path, default=None, help="keep the stand-ins")
     parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--n-exams", type=int, default=None)
+    parser.add_argument("--only", choices=("archive", "benchmarks"), default=None)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     params = yaml.safe_load(PARAMS.read_text(encoding="utf-8"))["demo_archive"]
     if args.n_exams:
         params["n_exams"] = args.n_exams
     config = DemoArchiveConfig.model_validate(params)
-    out = args.out or Path(tempfile.mkdtemp(prefix="demo_archive_"))
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
+    if args.only != "benchmarks":
+        archive(config, args.out, args.workers)
+    if args.only != "archive":
+        benchmarks(config, args.benchmarks_out, args.workers)
+
+
+def archive(config: DemoArchiveConfig, keep: Path | None, workers: int) -> None:
+    """Generate the archive and print its figures."""
+    out = keep or Path(tempfile.mkdtemp(prefix="demo_archive_"))
     t0 = time.perf_counter()
     plan = plan_archive(config)
     t1 = time.perf_counter()
-    write_archive(plan, out, workers=args.workers, progress=False)
+    write_archive(plan, out, workers=workers, progress=False)
     t2 = time.perf_counter()
     files = [p for p in out.rglob("*") if p.is_file()]
     size = sum(p.stat().st_size for p in files)
     images, exams = images_truth(plan), exams_truth(plan)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores")
     print(
         f"institutions: {len(plan.institutions)}   exams: {len(exams)}   image files: {len(images)}"
     )
@@ -59,7 +72,29 @@ def main() -> None:
     print(f"defects: {images.loc[images['defect'] != '', 'defect'].value_counts().to_dict()}")
     print(f"largest institution: {images.groupby('institution_id').size().max()} files; "
           f"median: {images.groupby('institution_id').size().median():.0f}")  # fmt: skip
-    if args.out is None:
+    if keep is None:
+        shutil.rmtree(out)
+
+
+def benchmarks(config: DemoArchiveConfig, keep: Path | None, workers: int) -> None:
+    """Generate the benchmark stand-ins and print their figures."""
+    out = keep or Path(tempfile.mkdtemp(prefix="demo_benchmarks_"))
+    t0 = time.perf_counter()
+    sets = plan_standins(config.benchmarks)
+    t1 = time.perf_counter()
+    written = write_standins(
+        sets, out, workers=workers or config.benchmarks.workers, progress=False
+    )
+    t2 = time.perf_counter()
+    n = sum(written.values())
+    print(f"stand-ins: {len(sets)}   photos: {n}   per stand-in: {written}")
+    print(f"planning: {t1 - t0:.1f} s   rendering+writing: {t2 - t1:.1f} s   "
+          f"({n / (t2 - t1):.1f} photos/s)   total: {t2 - t0:.1f} s")  # fmt: skip
+    for name in sorted(written):
+        files = [p for p in (out / name).rglob("*") if p.is_file()]
+        size = sum(p.stat().st_size for p in files)
+        print(f"  {name}: {size / 1e6:.0f} MB in {len(files)} files")
+    if keep is None:
         shutil.rmtree(out)
 
 

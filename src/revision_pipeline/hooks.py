@@ -20,6 +20,7 @@ PARAMETER_MODELS: dict[str, str] = {
     "demo_archive": "revision_pipeline.synth.config:DemoArchiveConfig",
     "curate": "revision_pipeline.pipelines.curate.nodes:CurateConfig",
     "pretrain": "revision_pipeline.pipelines.pretrain.nodes:PretrainConfig",
+    "evaluate": "revision_pipeline.evaluation.config:EvaluateConfig",
 }
 
 

@@ -12,8 +12,22 @@ SMALL = ",".join(
         "n_exams": 30,
         "min_image_side": 256,
         "max_image_side": 384,
+        "benchmarks.min_per_class": 0,
+        "benchmarks.sets.aptos2019.splits.train": 3,
+        "benchmarks.sets.aptos2019.odd": 1,
+        "benchmarks.sets.messidor2.splits.all": 3,
+        "benchmarks.sets.idrid.splits.train": 2,
+        "benchmarks.sets.idrid.splits.test": 2,
+        "benchmarks.sets.odir5k.splits.all": 2,
+        "benchmarks.sets.rfmid.splits.train": 2,
+        "benchmarks.sets.rfmid.splits.val": 1,
+        "benchmarks.sets.rfmid.splits.test": 1,
+        "benchmarks.sets.imagefolder_demo.splits.train": 3,
+        "benchmarks.sets.imagefolder_demo.splits.val": 1,
+        "benchmarks.sets.imagefolder_demo.splits.test": 1,
     }.items()
 )
+STANDINS = ("aptos2019", "idrid", "imagefolder_demo", "messidor2", "odir5k", "rfmid")
 
 
 @pytest.mark.slow
@@ -31,6 +45,13 @@ def test_demo_archive_pipeline_writes_archive_and_truth(kedro_project, run_kedro
         kedro_project / "data/01_raw/demo_truth/phi.csv", dtype=str, keep_default_na=False
     )
     assert {"report", "structured:patient_name"} <= set(phi["kind"])
+    benchmarks = kedro_project / "data/01_raw/benchmarks"
+    assert sorted(p.name for p in benchmarks.iterdir()) == list(STANDINS)
+    for name in STANDINS:
+        standin = pd.read_csv(benchmarks / name / "_truth.csv", dtype=str, keep_default_na=False)
+        assert 3 <= len(standin) <= 10, name  # the small sizes given on the command line
+        written = standin.loc[standin["written"] == "True", "path"]
+        assert all((benchmarks / name / p).exists() for p in written)
 
     # a second run replaces the generated archive instead of mixing two
     run_kedro(

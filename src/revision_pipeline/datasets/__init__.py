@@ -3,5 +3,6 @@
 - ``archive.ArchiveDataset``: the institution archive folder (design.md §3).
 - ``tables.ParquetShardsDataset``: a Parquet dataset written chunk by chunk.
 - ``tables.OptionalCSVDataset``: a CSV that may be absent (the demo's ground truth).
+- ``standins.StandInsDataset``: the benchmarks folder the synthetic stand-ins are written to.
 - ``config_files.DialectsDataset`` / ``SecretDataset``: institutions.yml, the pseudonym key.
 """

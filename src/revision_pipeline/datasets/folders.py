@@ -19,7 +19,9 @@ class FolderDataset(AbstractVersionedDataset[Path, Path]):
     the saved folder is also logged to the active MLflow run under that path (wrapping
     a versioned dataset in kedro-mlflow's ``MlflowArtifactDataset`` breaks Kedro's
     single save version, so the folder logs itself). Loading returns the folder's path;
-    the consumer decides how to read it (e.g. ``models.load_pretrained``).
+    the consumer decides how to read it (e.g. ``models.load_pretrained``). With
+    ``missing_ok: true`` loading a folder never saved returns ``None`` (a consumer that
+    can be pointed elsewhere, like ``evaluate.model_dir``, decides what that means).
     """
 
     def __init__(
@@ -28,8 +30,10 @@ class FolderDataset(AbstractVersionedDataset[Path, Path]):
         version: Version | None = None,
         mlflow_artifact_path: str | None = None,
         metadata: dict | None = None,
+        missing_ok: bool = False,
     ):
         self._artifact_path = mlflow_artifact_path
+        self._missing_ok = missing_ok
         super().__init__(
             filepath=PurePosixPath(path),
             version=version,
@@ -38,9 +42,16 @@ class FolderDataset(AbstractVersionedDataset[Path, Path]):
         )
         self.metadata = metadata
 
-    def _load(self) -> Path:
-        path = Path(self._get_load_path())
+    def _load(self) -> Path | None:
+        try:
+            path = Path(self._get_load_path())
+        except DatasetError:  # no version saved yet
+            if self._missing_ok:
+                return None
+            raise
         if not path.is_dir():
+            if self._missing_ok:
+                return None
             raise DatasetError(f"{path} does not exist: run the pipeline that writes it")
         return path
 

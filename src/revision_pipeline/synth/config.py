@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from revision_pipeline.synth.dialects import DIALECTS
+from revision_pipeline.synth.standins.config import BenchmarksConfig
 
 _DISEASES = ("dr", "glaucoma", "amd", "pathologic_myopia", "rvo", "hypertensive_retinopathy")
 
@@ -74,6 +75,8 @@ class DemoArchiveConfig(_Strict):
     dialects: dict[str, str] = Field(default_factory=dict)
     #: processes used to render photos; 0 means one per CPU core
     workers: int = Field(0, ge=0)
+    #: synthetic benchmark stand-ins in public layouts (``data/01_raw/benchmarks``)
+    benchmarks: BenchmarksConfig = BenchmarksConfig()
 
     @field_validator("prevalence")
     @classmethod

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from revision_pipeline.text.vocab import FINDING_CODES
+from revision_pipeline.findings_codes import FINDING_CODES
 
 Eye = Literal["OD", "OS"]
 
-#: Canonical finding codes (``text/data/findings.yml``; the truth uses the same codes).
+#: Canonical finding codes (``revision_pipeline.findings_codes``, read by ``text`` too).
 FINDINGS: tuple[str, ...] = FINDING_CODES
 
 #: Visual defects the renderer can plant (None means a good photo).

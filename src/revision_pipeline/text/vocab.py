@@ -10,24 +10,12 @@ from typing import Any
 
 import yaml
 
+from revision_pipeline.findings_codes import FINDING_CODES  # the label set; re-exported
+
 logger = logging.getLogger(__name__)
 
 #: The dictionary shipped with the package.
 DEFAULT_VOCAB_PATH = Path(__file__).parent / "data" / "findings.yml"
-
-#: Canonical finding codes, in the order of the dictionary (the synthetic truth uses them).
-FINDING_CODES: tuple[str, ...] = (
-    "normal",
-    "dr1",
-    "dr2",
-    "dr3",
-    "dr4",
-    "glaucoma",
-    "amd",
-    "pathologic_myopia",
-    "rvo",
-    "hypertensive_retinopathy",
-)
 
 
 @dataclass(frozen=True)

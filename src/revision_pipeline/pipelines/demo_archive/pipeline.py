@@ -3,11 +3,16 @@
 from kedro.pipeline import Node, Pipeline
 
 from revision_pipeline.pipelines.demo_archive.nodes import plan_demo_archive
+from revision_pipeline.pipelines.demo_benchmarks import create_pipeline as demo_benchmarks
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Synthetic archive in ``data/01_raw/archive`` and its truth in ``data/01_raw/demo_truth``."""
-    return Pipeline(
+    """Synthetic archive in ``data/01_raw/archive``, its truth in ``data/01_raw/demo_truth``.
+
+    Also the benchmark stand-ins (the ``demo_benchmarks`` pipeline) in
+    ``data/01_raw/benchmarks``.
+    """
+    archive = Pipeline(
         [
             Node(
                 func=plan_demo_archive,
@@ -17,3 +22,4 @@ def create_pipeline(**kwargs) -> Pipeline:
             )
         ]
     )
+    return archive + demo_benchmarks()
