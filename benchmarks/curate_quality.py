@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 KEDRO = Path(sys.executable).with_name("kedro")
-#: Data layers across the PHI boundary (design.md §4).
+#: Data layers across the PHI boundary (docs/contracts.md §4).
 BOUNDARY_LAYERS: tuple[str, ...] = (
     "03_primary",
     "04_feature",

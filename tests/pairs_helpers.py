@@ -1,4 +1,4 @@
-"""Shared test helpers: tiny Parquet pair datasets (design.md §5 schema) and a tiny model."""
+"""Shared test helpers: tiny Parquet pair datasets (docs/contracts.md §5) and a tiny model."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ DEMO = quality.params_arg(
 )
 CURATE = quality.params_arg("curate", {"image_side": IMAGE_SIDE, "progress": "false"})
 
-#: design.md §5, exactly.
+#: docs/contracts.md §5, exactly.
 PAIR_SCHEMA = {
     "pair_id": pa.string(),
     "institution_id": pa.string(),
@@ -60,7 +60,7 @@ def test_curate_demo_archive_meets_targets(kedro_project, run_kedro) -> None:
     first = run_kedro(kedro_project, "run", "--pipeline=curate", CURATE)
     data = kedro_project / "data"
 
-    # schema exactly per design.md §5
+    # schema exactly per docs/contracts.md §5
     dataset = ds.dataset(data / "05_model_input/pairs", format="parquet")
     assert {f.name: f.type for f in dataset.schema} == PAIR_SCHEMA
     assert [f.name for f in dataset.schema] == list(PAIR_SCHEMA)

@@ -1,4 +1,4 @@
-"""A small written archive conforms to design.md §3 in every dialect, and matches its truth."""
+"""A small written archive conforms to docs/contracts.md §3 in every dialect and its truth."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Read a telemedicine archive in any declared export dialect (design.md §3).
+"""Read a telemedicine archive in any declared export dialect (docs/contracts.md §3).
 
 Kedro-free. Start with :func:`load_dialects` and :func:`iter_institutions`; the
 pieces (:func:`read_reports`, :func:`list_images`, :func:`match_images`,

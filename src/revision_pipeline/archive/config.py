@@ -1,6 +1,6 @@
 """Per-institution export dialects, read from ``conf/base/institutions.yml``.
 
-The schema is the one documented in the header of that file (design.md §3). Every
+The schema is the one documented in the header of that file (docs/contracts.md §3). Every
 model forbids unknown keys, so a typo fails at start-up with an error that names the
 file, the institution and the key.
 """
@@ -19,7 +19,7 @@ from revision_pipeline.archive.laterality import STANDARD_EYE_TOKENS
 
 logger = logging.getLogger(__name__)
 
-#: Canonical report columns, in output order (design.md §3).
+#: Canonical report columns, in output order (docs/contracts.md §3).
 CANONICAL_COLUMNS: tuple[str, ...] = (
     "exam_id",
     "patient_id",

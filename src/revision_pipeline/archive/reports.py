@@ -33,7 +33,7 @@ from revision_pipeline.archive.encoding import (
 logger = logging.getLogger(__name__)
 
 STAGE = "ingest"
-#: Columns of every rejects table (design.md §5).
+#: Columns of every rejects table (docs/contracts.md §5).
 REJECT_COLUMNS: tuple[str, ...] = ("institution_id", "source", "stage", "reason")
 #: Columns of :attr:`ReportTable.reports`; ``exam_date_text`` is the date as written,
 #: kept for the PHI audit (a date that does not parse is still an identifier).

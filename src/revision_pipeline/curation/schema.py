@@ -1,4 +1,4 @@
-"""The output contract of curation (design.md §5), as constants other code can share."""
+"""The output contract of curation (docs/contracts.md §5), as constants other code can share."""
 
 from __future__ import annotations
 

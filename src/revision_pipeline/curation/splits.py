@@ -45,7 +45,7 @@ def assign_splits(
 ) -> list[str]:
     """Split per row, by patient pseudonym; held-out institutions go to ``test`` whole.
 
-    The contract (design.md §5) knows three splits, so an external cohort is the ``test``
+    The contract (docs/contracts.md §5) knows three splits, so an external cohort is the ``test``
     rows of its institutions (``config.external_institutions``). A patient of a held-out
     institution who was also seen elsewhere is ``test`` everywhere, so no patient is in
     two splits.

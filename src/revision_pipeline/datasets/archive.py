@@ -1,4 +1,4 @@
-"""A folder-shaped dataset: the institution archive of design.md §3."""
+"""A folder-shaped dataset: the institution archive of docs/contracts.md §3."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class ArchiveDataset(AbstractDataset[ArchiveWriter, Path]):
         if not self._path.is_dir():
             raise DatasetError(
                 f"Archive folder {self._path} does not exist: put an archive there "
-                "(design.md §3) or run `kedro run --pipeline=demo_archive`."
+                "(docs/contracts.md §3) or run `kedro run --pipeline=demo_archive`."
             )
         return self._path.resolve()
 

@@ -1,6 +1,7 @@
 """De-identification: scrub PHI from report text and DICOM headers, pseudonyms, PHI audit.
 
-Kedro-free. See design.md §4 (the PHI boundary) and §6 (``python -m revision_pipeline.deid``).
+Kedro-free. See docs/contracts.md §4 (the PHI boundary) and §6
+(``python -m revision_pipeline.deid``).
 """
 
 from revision_pipeline.deid.pseudonym import load_or_create_secret, pseudonymize

@@ -1,7 +1,7 @@
 """Export dialects the synthetic archive writes, and how each is declared.
 
 Real institutions export their telemedicine data in many shapes. The demo archive
-writes the canonical dialect of design.md §3 for most institutions (with encodings,
+writes the canonical dialect of docs/contracts.md §3 for most institutions (with encodings,
 column orders, eye tokens and file types varying freely, as the contract allows) and
 one of the non-canonical dialects below for a few. Each non-canonical dialect carries
 the entry that `conf/base/institutions.yml` must hold for it, so a test can check

@@ -1,4 +1,4 @@
-"""Streaming image/report pairs from the curated Parquet dataset (design.md §5).
+"""Streaming image/report pairs from the curated Parquet dataset (docs/contracts.md §5).
 
 The dataset never loads the whole table. At construction it reads only the small
 ``split`` and ``institution_id`` columns of every row group to build an index; each

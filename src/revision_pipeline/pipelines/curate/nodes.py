@@ -109,7 +109,7 @@ def ingest_archive(
         inventory.append(pd.DataFrame({"institution_id": inst.institution_id, "kind": "report",
                                        "n": [inst.n_report_rows]}))  # fmt: skip
     if not inventory:
-        raise ValueError(f"{archive}: no institution folders found (design.md §3)")
+        raise ValueError(f"{archive}: no institution folders found (docs/contracts.md §3)")
     return (
         pd.concat(matched, ignore_index=True).astype({"exam_id": str}),
         pd.concat(reports, ignore_index=True),
