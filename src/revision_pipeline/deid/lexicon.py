@@ -482,6 +482,20 @@ CHAT_ROLES: list[str] = _WORDS["chat_roles"]
 #: Line-opening labels that are no speaker even in a chat.
 CHAT_NOT_SPEAKERS: frozenset[str] = frozenset(_WORDS["chat_not_speakers"])
 
+#: Social roles and kin that stand right before a name (钓友徐宝林, 村医吉克阿依): the name
+#: after one may be any characters (minority and transliterated names have no surname).
+ROLE_NOUNS: list[str] = [
+    w
+    for w in dict.fromkeys([*RELATIONS, *_WORDS["relations_more"], *PERSON_NOUNS])
+    if not w.startswith(("患", "受检", "体检", "就诊", "被", "病", "孕", "产", "伤", "来访"))
+    and "姓名" not in w
+    and w not in ("本人", "主任", "老师", "学生", "客户")
+]
+#: Characters that never belong to a name after a role noun (health words: 女儿体健).
+ROLE_NAME_STOP = (
+    NAME_STOP_HARD.replace("其", "").replace("和", "") + "体健故世在亡病史似亦也均无有已未视力近远"
+)
+
 NAME_CUES = list(dict.fromkeys([*NAME_CUES, *PERSON_NOUNS]))
 RELATIONS = list(dict.fromkeys([*RELATIONS, *_WORDS["relations_more"]]))
 NUMBER_CUES = list(dict.fromkeys([*NUMBER_CUES, *_WORDS["number_cues_more"]]))

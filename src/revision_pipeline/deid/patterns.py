@@ -176,6 +176,7 @@ def _cue_rules() -> list[Rule]:
             SOCIAL,
             rf"(?<![A-Za-z])(?:{_cue(lx.SOCIAL_CUES)}){sep}(?P<v>[A-Za-z0-9][A-Za-z0-9_\-.]{{3,39}})",
         ),
+        Rule(PHONE, r"(?:分机|分机号|内线|转|ext\.?|Ext\.?|EXT\.?)[ ]*[:：]?[ ]*(?P<v>\d{3,6})\b"),
         Rule(AGE, rf"(?:年龄|age|Age|AGE){sep}(?P<v>(?:9\d|1[0-2]\d))(?![\d.])"),
         Rule(
             NUMBER,
@@ -231,6 +232,11 @@ def _digit_rules() -> list[Rule]:
             r"|0\d{2,3})[ -]?\d{3,4}[ -]?\d{4}(?:[ ]*(?:转|ext\.?)[ ]*\d{1,5})?)(?![\d.])",
         ),
         Rule(DATE, rf"(?<![\d.])(?P<v>{y4}[ ]?[-/.][ ]?{mm}(?:[ ]?[-/.][ ]?{dd}{time})?)(?!\d)"),
+        # phone numbers written with a space between every digit, international numbers
+        # in groups (+20 100 455 7789), landlines in groups of 4-4-3 (0592 5130 862)
+        Rule(PHONE, rf"{no_digit_before}(?P<v>1(?:[ ]\d){{10}})(?![ ]?\d)"),
+        Rule(PHONE, rf"{no_digit_before}(?P<v>\+\d{{1,3}}(?:[ \-.]\d{{2,5}}){{2,4}})(?![\d.])"),
+        Rule(PHONE, rf"{no_digit_before}(?P<v>0\d{{2,3}}[ .]\d{{3,4}}[ .]\d{{3,4}})(?![\d.])"),
         Rule(DATE, rf"(?<![\d.])(?P<v>{dd}[-/.]{mm}[-/.]{y4})(?!\d)"),
         Rule(DATE, rf"(?<![\d.])(?P<v>\d{{2}}[-/]{mm}[-/]{dd})(?![\d.])"),
         Rule(DATE, rf"(?<!\d)(?P<v>{y4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)"),
@@ -245,6 +251,12 @@ def _digit_rules() -> list[Rule]:
             AGE,
             rf"(?<![\d.])(?P<v>{old}[ ]?(?:y/o|yo|y\.o\.|years?(?:[- ]old)?|-year-old|Y))"
             r"(?![A-Za-z])",
+        ),
+        # a date without a year after a weekday: 周四（9/21）, Monday 15 May
+        Rule(
+            DATE,
+            r"(?:(?<=[周期][一二三四五六日天])|(?<=[周期][一二三四五六日天][(（ ]))"
+            rf"(?P<v>{mm}/{dd})(?![\d/])",
         ),
         Rule(NUMBER, r"(?<![\d.])(?P<v>\d{1,3})[ ]?(?:号床|床)(?![旁边头])"),
         Rule(NUMBER, r"(?<![\d.\-/])(?P<v>\d{6,})(?!\d|\.\d)"),
@@ -262,6 +274,13 @@ def _latin_rules() -> list[Rule]:
             r"(?<![A-Za-z0-9])(?P<v>[A-Za-z]{1,4}[-_]?\d{5,}(?:[-_]?[A-Za-z0-9]+)*)(?![A-Za-z0-9])",
         ),
         Rule(DATE, rf"(?P<v>(?:{months})[a-z]*\.?[ ]+\d{{1,2}},?[ ]+(?:19|20)\d{{2}})"),
+        Rule(
+            DATE,
+            r"(?P<v>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?[ ]+(?:\d{1,2}[ ]+[A-Z][a-z]{2,8}"
+            rf"|(?:{months})[a-z]*\.?[ ]+\d{{1,2}}))",
+        ),
+        # a code of capitals, a dash and four or more digits standing alone: FS-0392
+        Rule(NUMBER, r"(?<![A-Za-z0-9\-])(?P<v>[A-Z]{2,4}-\d{4,})(?![A-Za-z0-9\-])"),
     ]
 
 
@@ -305,7 +324,20 @@ def _address_rules() -> list[Rule]:
     estate = rf"{n}{{1,8}}?(?:花园|小区|新村|家园|公寓|大厦|苑|社区|广场)"
     unit = r"(?:[ ]*\d+[ ]*(?:栋|幢|座|号楼|楼|单元|层|室|房|户|号))"
     tail = rf"(?:{estate})?{unit}*(?:[ ]*\d{{3,4}}(?![\d.]))?"
+    village = rf"{n}{{1,5}}?村(?:[一二三四五六七八九十\d]{{1,3}}(?:组|队|社)|\d+号)?"
+    home = (
+        rf"{n}{{2,6}}?(?:护理院|养老院|敬老院|福利院|颐养中心|养老中心|康养中心|老年公寓|"
+        r"托老所|疗养院)(?:[ ]*[A-Za-z\d]{1,2}[ ]*(?:座|栋|幢|号楼|区))?"
+        r"(?:[ ]*\d{2,4}(?:室|房|号)?)?"
+    )
     return [
+        # rural chains: 县…乡…村(三组), …街道…村88号, …村七组
+        Rule(
+            ADDRESS,
+            rf"(?P<v>(?:{district}){n}{{1,5}}?(?:乡|镇|街道){village}|(?:{town}){village}"
+            rf"|{n}{{1,4}}村[一二三四五六七八九十\d]{{1,3}}(?:组|队|社))",
+        ),
+        Rule(ADDRESS, rf"(?P<v>{home})"),
         Rule(ADDRESS, rf"(?P<v>(?:{prov})?(?:{city})?(?:{district})?(?:{town})?{road}{tail})"),
         Rule(
             ADDRESS,
@@ -358,10 +390,17 @@ def groups() -> tuple[Group, ...]:
         _combine(_cue_rules(), _first_chars(cue_words), None),
         _combine(_cjk_number_rules(), "〇○零一二三四五六七八九十百", "[月岁]"),
         _combine(_title_rules(), surname_first, "|".join(map(re.escape, titles))),
-        _combine(_address_rules()[:1], None, r"(?:路|街|大道|巷|弄|胡同)[ ]*\d+(?:-\d+)?[ ]*号"),
-        _combine(_address_rules()[1:2], None, r"[省市][^,，。;；]{0,12}?[区县旗]"),
         _combine(
-            _address_rules()[2:], None, r"(?:花园|小区|新村|家园|公寓|大厦|苑|社区|广场)[ ]*\d"
+            _address_rules()[:1],
+            None,
+            "[乡镇道村][^,，。;；\n]{0,6}?村"
+            r"|村[一二三四五六七八九十\d]",
+        ),
+        _combine(_address_rules()[1:2], None, r"院|中心|老年公寓|托老所"),
+        _combine(_address_rules()[2:3], None, r"(?:路|街|大道|巷|弄|胡同)[ ]*\d+(?:-\d+)?[ ]*号"),
+        _combine(_address_rules()[3:4], None, r"[省市][^,，。;；]{0,12}?[区县旗]"),
+        _combine(
+            _address_rules()[4:], None, r"(?:花园|小区|新村|家园|公寓|大厦|苑|社区|广场)[ ]*\d"
         ),
     ]
     for rule in _latin_rules():
