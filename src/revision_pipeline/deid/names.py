@@ -54,10 +54,11 @@ _DOTS = "·•・‧･"
 
 _SEX_AGE_GATE = r"[男女岁MF]|个月|月龄|\d[ ]*[yY]"
 _STAMP_GATE = r"\d:\d\d"
-#: A bare age before the sex (林国栋 77 男, 34M), an obstetric header (G2P1, 孕33周).
+_EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]"
+#: A bare age before the sex (林国栋 77 男, 34M), an obstetric header (G2P1).
 _BARE_AGE = (
     r"|\d{1,3}[ ]*(?:[MF](?![A-Za-z])|[男女](?![\u4e00-\u9fff]{2}))"
-    r"|G\d{1,2}P\d|孕\d{1,2}(?:\+\d)?周"
+    r"|G\d{1,2}P\d"
 )
 
 
@@ -199,7 +200,7 @@ def back_rules() -> list[BackRule]:
         ),
         BackRule(
             r"[ ]*(?:两位|二位|三位|几位|等人|等\d人)",
-            rf"(?:^|(?<=[\n:：,，。 ]))(?P<v>{p['han']})",
+            rf"(?:^|(?<=[\n:：,，。、 ]))(?P<v>{p['han']})",
             window=8,
         ),
         # … a child's name before its parent: 我是朵朵的妈妈.
@@ -267,7 +268,7 @@ def name_rules() -> list[Rule]:
         # Person slots: 其妹何丽萍, 父唐国华; 我是周小燕, 真名石守仁.
         Rule(
             NAME,
-            rf"{kin1}[ ]?(?P<v>{p['dotted']}|{p['han_weak']})",
+            rf"{kin1}[ ]?[:：]?[ ]?(?P<v>{p['dotted']}|{p['han_weak']})",
             gate=f"[{lx.KIN_SINGLE}]",
         ),
         Rule(
@@ -301,6 +302,19 @@ def name_rules() -> list[Rule]:
             NAME,
             rf"[:：](?<=[\u4e00-\u9fff][:：])[ ]*(?P<v>{p['han_weak']})"
             r"(?=[ ]*(?:$|\n|[ ,，。;；]|\d))",
+        ),
+        # Chat nicknames: a speaker tag before its account in parentheses (小糖人（QQ …）：)
+        # or holding an emoji (阳光明媚🌞：).
+        Rule(
+            NAME,
+            r"(?:^|(?<=\n))[ ]*(?P<v>[^\n:：()（）\[\]]{1,12}?)[ ]*[(（][ ]*"
+            r"(?:QQ|qq|微信|WeChat|wechat|wx|WX|微博|抖音)[^)）\n]{0,24}[)）][ ]*[:：]",
+            gate="QQ|qq|微信|WeChat|wechat|wx|WX|微博|抖音",
+        ),
+        Rule(
+            NAME,
+            rf"(?:^|(?<=\n))[ ]*(?P<v>[^\n:：\[\]]{{0,10}}{_EMOJI}[^\n:：]{{0,6}}?)[ ]*[:：]",
+            gate=_EMOJI,
         ),
         # Any middle-dot name.
         Rule(NAME, rf"(?P<v>{p['dotted']})", gate=f"[{_DOTS}]"),

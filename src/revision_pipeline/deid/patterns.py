@@ -176,7 +176,11 @@ def _cue_rules() -> list[Rule]:
             SOCIAL,
             rf"(?<![A-Za-z])(?:{_cue(lx.SOCIAL_CUES)}){sep}(?P<v>[A-Za-z0-9][A-Za-z0-9_\-.]{{3,39}})",
         ),
-        Rule(PHONE, r"(?:分机|分机号|内线|转|ext\.?|Ext\.?|EXT\.?)[ ]*[:：]?[ ]*(?P<v>\d{3,6})\b"),
+        Rule(
+            PHONE,
+            r"(?<![A-Za-z])(?:分机|分机号|内线|转|ext\.?|Ext\.?|EXT\.?)[ ]*[:：]?[ ]*"
+            r"(?P<v>\d{3,6})\b",
+        ),
         Rule(AGE, rf"(?:年龄|age|Age|AGE){sep}(?P<v>(?:9\d|1[0-2]\d))(?![\d.])"),
         Rule(
             NUMBER,
@@ -377,7 +381,7 @@ def groups() -> tuple[Group, ...]:
         + lx.SOCIAL_CUES
         + lx.NUMBER_CUES
         + lx.ADDRESS_CUES
-        + ["年龄", "age", "Age", "AGE"]
+        + ["年龄", "age", "Age", "AGE", "分机", "内线", "转", "ext", "Ext", "EXT"]
     )
     surname_first = lx.SURNAMES + _first_chars(lx.COMPOUND_SURNAMES)
     titles = lx.NAME_TITLES + lx.NAME_ROLES
