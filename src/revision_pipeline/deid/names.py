@@ -179,13 +179,6 @@ def back_rules() -> list[BackRule]:
             rf"(?P<v>{p['dotted']}|{p['han_weak']})(?:[ ]*[(（][^)）\n]{{0,12}}[)）])?",
             window=28,
         ),
-        # … a social role or kin noun right before a name that ends a field or what the
-        #    person does: 陪同：钓友徐宝林, 由叔叔次仁多吉陪同, 翻译：护士帕提古丽.
-        BackRule(
-            r"[ ]*(?:\n|\Z|陪同|翻译|[(（,，、]|[ ]\d)",
-            rf"(?:{_alt(lx.ROLE_NOUNS)})[ ]?(?P<v>{cjk_except(lx.ROLE_NAME_STOP)}{{2,5}})",
-            window=14,
-        ),
         # … a name addressed with its role: 宁致远医生：, 致 眼科 诸葛明远 副主任医师：.
         BackRule(
             r"[ ]*(?:副主任医师|主任医师|主治医师|医生|医师|大夫|主任|教授)[ ]*[:：,，]",
@@ -315,6 +308,15 @@ def name_rules() -> list[Rule]:
             NAME,
             rf"(?:^|(?<=\n))[ ]*(?P<v>[^\n:：\[\]]{{0,10}}{_EMOJI}[^\n:：]{{0,6}}?)[ ]*[:：]",
             gate=_EMOJI,
+        ),
+        # A social role or kin noun right before a name that ends a field or what the
+        # person does: 陪同：钓友徐宝林, 由叔叔次仁多吉陪同, 翻译：护士帕提古丽.
+        Rule(
+            NAME,
+            rf"(?:{_alt(lx.ROLE_NOUNS)}|(?<=[:：])(?:护士|医生|医师|技师|老师))[ ]?"
+            rf"(?P<v>{cjk_except(lx.ROLE_NAME_STOP)}{{2,6}}?)"
+            r"(?=[ ]*(?:\n|$|陪同|翻译|[(（,，、]|[ ]\d))",
+            entry="".join(sorted({w[0] for w in lx.ROLE_NOUNS} | set("护医技老"))),
         ),
         # Any middle-dot name.
         Rule(NAME, rf"(?P<v>{p['dotted']})", gate=f"[{_DOTS}]"),

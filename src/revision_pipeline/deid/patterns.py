@@ -137,6 +137,8 @@ def _name_parts() -> dict[str, str]:
         "any": rf"{g_strong}{{2,4}}",
         "surname_only": rf"(?!{neg})(?:{compound}|{surname})",
         "g_weak": g_weak,
+        # before a title a name may hold 年 (钱永年老先生): 年龄 cannot stand there
+        "g_title": cjk_except(soft.replace("年", "")),
         "latin": rf"{word}(?:[ ]+{word}){{1,2}}",
         "latin_word": word,
     }
@@ -308,7 +310,7 @@ def _title_rules() -> list[Rule]:
     """A surname (and given name) before a title or role: 王女士, 李医生, 欧阳主任."""
     p = _name_parts()
     return [
-        Rule(NAME, rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}}(?:{_alt(lx.NAME_TITLES)}))"),
+        Rule(NAME, rf"(?P<v>{p['surname_only']}{p['g_title']}{{0,2}}(?:{_alt(lx.NAME_TITLES)}))"),
         # (not 任 of 主任医师)
         Rule(
             NAME,
