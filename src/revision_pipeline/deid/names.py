@@ -181,7 +181,7 @@ def back_rules() -> list[BackRule]:
         ),
         # … a name addressed with its role: 宁致远医生：, 致 眼科 诸葛明远 副主任医师：.
         BackRule(
-            r"[ ]*(?:副主任医师|主任医师|主治医师|医生|医师|大夫|主任|教授)[ ]*[:：,，]",
+            r"(?:副主任医师|主任医师|主治医师|医生|医师|大夫|主任|教授)[ ]*[:：,，]",
             rf"(?:^|(?<=[\n ]|致)|{_alt(lx.ROLE_NOUNS)})[ ]*(?P<v>{p['han']})",
             window=10,
         ),
@@ -192,7 +192,7 @@ def back_rules() -> list[BackRule]:
             window=8,
         ),
         BackRule(
-            r"[ ]*(?:两位|二位|三位|几位|等人|等\d人)",
+            r"两位|二位|三位|几位|等人|等\d人",
             rf"(?:^|(?<=[\n:：,，。、 ]))(?P<v>{p['han']})",
             window=8,
         ),

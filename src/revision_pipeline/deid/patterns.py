@@ -284,9 +284,14 @@ def _latin_rules() -> list[Rule]:
             DATE,
             r"(?P<v>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?[ ]+(?:\d{1,2}[ ]+[A-Z][a-z]{2,8}"
             rf"|(?:{months})[a-z]*\.?[ ]+\d{{1,2}}))",
+            gate="day",
         ),
         # a code of capitals, a dash and four or more digits standing alone: FS-0392
-        Rule(NUMBER, r"(?<![A-Za-z0-9\-])(?P<v>[A-Z]{2,4}-\d{4,})(?![A-Za-z0-9\-])"),
+        Rule(
+            NUMBER,
+            r"(?<![A-Za-z0-9\-])(?P<v>[A-Z]{2,4}-\d{4,})(?![A-Za-z0-9\-])",
+            gate=r"[A-Z]-\d{4}",
+        ),
     ]
 
 
@@ -410,6 +415,6 @@ def groups() -> tuple[Group, ...]:
         ),
     ]
     for rule in _latin_rules():
-        gate = re.escape(rule.marker) if rule.marker else "[A-Za-z]"
+        gate = rule.gate or (re.escape(rule.marker) if rule.marker else "[A-Za-z]")
         out.append(_combine([rule], None, gate))
     return tuple(out)
