@@ -181,8 +181,8 @@ def back_rules() -> list[BackRule]:
         ),
         # … a name addressed with its role: 宁致远医生：, 致 眼科 诸葛明远 副主任医师：.
         BackRule(
-            r"(?:副主任医师|主任医师|主治医师|医生|医师|大夫|主任|教授)[ ]*[:：,，]",
-            rf"(?:^|(?<=[\n ]|致)|{_alt(lx.ROLE_NOUNS)})[ ]*(?P<v>{p['han']})",
+            r"(?:副主任医师|主任医师|主治医师|医生|医师|大夫|主任|教授)[ ]*[:：]",
+            rf"(?:^|(?<=[\n 致主]))[ ]*(?P<v>{p['han']})",
             window=10,
         ),
         # … a greeting after a name (钱晓燕您好), a name listed before a count (两位).
