@@ -488,7 +488,7 @@ CHAT_ROLES: list[str] = _WORDS["chat_roles"]
 #: Line-opening labels that are no speaker even in a chat.
 CHAT_NOT_SPEAKERS: frozenset[str] = frozenset(_WORDS["chat_not_speakers"])
 
-#: Social roles and kin that stand right before a name (钓友徐宝林, 村医吉克阿依): the name
+#: Social roles and kin that stand right before a name (球友王强, 村医阿依古丽): the name
 #: after one may be any characters (minority and transliterated names have no surname).
 ROLE_NOUNS: list[str] = [
     w

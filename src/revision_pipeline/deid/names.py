@@ -55,7 +55,7 @@ _DOTS = "·•・‧･"
 _SEX_AGE_GATE = r"[男女岁MF]|个月|月龄|\d[ ]*[yY]"
 _STAMP_GATE = r"\d:\d\d"
 _EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]"
-#: A bare age before the sex (林国栋 77 男, 34M), an obstetric header (G2P1).
+#: A bare age before the sex (李明 77 男, 34M), an obstetric header (G2P1).
 _BARE_AGE = (
     r"|\d{1,3}[ ]*(?:[MF](?![A-Za-z])|[男女](?![\u4e00-\u9fff]{2}))"
     r"|G\d{1,2}P\d"
@@ -179,13 +179,13 @@ def back_rules() -> list[BackRule]:
             rf"(?P<v>{p['dotted']}|{p['han_weak']})(?:[ ]*[(（][^)）\n]{{0,12}}[)）])?",
             window=28,
         ),
-        # … a name addressed with its role: 宁致远医生：, 致 眼科 诸葛明远 副主任医师：.
+        # … a name addressed with its role: 王强医生：, 致 眼科 欧阳明 副主任医师：.
         BackRule(
             r"(?:副主任医师|主任医师|主治医师|医生|医师|大夫|主任|教授)[ ]*[:：]",
             rf"(?:^|(?<=[\n 致主]))[ ]*(?P<v>{p['han']})",
             window=10,
         ),
-        # … a greeting after a name (钱晓燕您好), a name listed before a count (两位).
+        # … a greeting after a name (王芳您好), a name listed before a count (两位).
         BackRule(
             r"您好|你好",
             rf"(?:^|(?<=[\n:：,， ]))(?P<v>{p['dotted']}|{p['han']})",
@@ -196,7 +196,7 @@ def back_rules() -> list[BackRule]:
             rf"(?:^|(?<=[\n:：,，。、 ]))(?P<v>{p['han']})",
             window=8,
         ),
-        # … a child's name before its parent: 我是朵朵的妈妈.
+        # … a child's name before its parent: 我是豆豆的妈妈.
         BackRule(
             r"的(?:妈妈|爸爸|母亲|父亲|家长|爷爷|奶奶|外婆|外公|姥姥|监护人)",
             rf"(?:我是|是|^|(?<=[\n:：,，]))(?P<v>{p['g']}{{2,4}})",
@@ -296,8 +296,8 @@ def name_rules() -> list[Rule]:
             rf"[:：](?<=[\u4e00-\u9fff][:：])[ ]*(?P<v>{p['han_weak']})"
             r"(?=[ ]*(?:$|\n|[ ,，。;；]|\d))",
         ),
-        # Chat nicknames: a speaker tag before its account in parentheses (小糖人（QQ …）：)
-        # or holding an emoji (阳光明媚🌞：).
+        # Chat nicknames: a speaker tag before its account in parentheses (月亮船（QQ …）：)
+        # or holding an emoji (星星点灯🌟：).
         Rule(
             NAME,
             r"(?:^|(?<=\n))[ ]*(?P<v>[^\n:：()（）\[\]]{1,12}?)[ ]*[(（][ ]*"
@@ -310,7 +310,7 @@ def name_rules() -> list[Rule]:
             gate=_EMOJI,
         ),
         # A social role or kin noun right before a name that ends a field or what the
-        # person does: 陪同：钓友徐宝林, 由叔叔次仁多吉陪同, 翻译：护士帕提古丽.
+        # person does: 陪同：球友王强, 由舅舅扎西平措陪同, 翻译：护士阿依古丽.
         Rule(
             NAME,
             rf"(?:{_alt(lx.ROLE_NOUNS)}|(?<=[:：])(?:护士|医生|医师|技师|老师))[ ]?"

@@ -137,7 +137,7 @@ def _name_parts() -> dict[str, str]:
         "any": rf"{g_strong}{{2,4}}",
         "surname_only": rf"(?!{neg})(?:{compound}|{surname})",
         "g_weak": g_weak,
-        # before a title a name may hold 年 (钱永年老先生): 年龄 cannot stand there
+        # before a title a name may hold 年 (王永年老先生): 年龄 cannot stand there
         "g_title": cjk_except(soft.replace("年", "")),
         "latin": rf"{word}(?:[ ]+{word}){{1,2}}",
         "latin_word": word,
@@ -258,7 +258,7 @@ def _digit_rules() -> list[Rule]:
             rf"(?<![\d.])(?P<v>{old}[ ]?(?:y/o|yo|y\.o\.|years?(?:[- ]old)?|-year-old|Y))"
             r"(?![A-Za-z])",
         ),
-        # a date without a year after a weekday: 周四（9/21）, Monday 15 May
+        # a date without a year after a weekday: 周二（10/17）, Monday 15 May
         Rule(
             DATE,
             r"(?:(?<=[周期][一二三四五六日天])|(?<=[周期][一二三四五六日天][(（ ]))"
@@ -286,7 +286,7 @@ def _latin_rules() -> list[Rule]:
             rf"|(?:{months})[a-z]*\.?[ ]+\d{{1,2}}))",
             gate="day",
         ),
-        # a code of capitals, a dash and four or more digits standing alone: FS-0392
+        # a code of capitals, a dash and four or more digits standing alone: QC-2281
         Rule(
             NUMBER,
             r"(?<![A-Za-z0-9\-])(?P<v>[A-Z]{2,4}-\d{4,})(?![A-Za-z0-9\-])",
