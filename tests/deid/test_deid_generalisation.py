@@ -1,7 +1,9 @@
 """Names the scrubber finds by structure, on reports it was not written from.
 
 The development half of an independently written evaluation set
-(``data/generalisation_dev.jsonl``: 220 reports, 10 styles) is measured at its targets;
+(``data/generalisation_dev.jsonl``: 220 reports, 10 styles) and sealed half #1, spent and
+turned into a second development set (``data/generalisation_dev2.jsonl``: 215 reports),
+are measured at their levels;
 demographic header layouts, person slots, signatures and name shapes are checked one
 by one; clinical words that look like names are kept; the command line, curate and
 DICOM headers share the recogniser.
@@ -24,10 +26,12 @@ from revision_pipeline.deid.text import PhiSpan, find_phi, scrub
 
 DATA = Path(__file__).parent / "data"
 DEV = DATA / "generalisation_dev.jsonl"
+DEV2 = DATA / "generalisation_dev2.jsonl"
 
 
-def test_development_half_meets_the_targets():
-    reports = load_set(DEV)
+@pytest.mark.parametrize("path", [DEV, DEV2], ids=["dev", "dev2"])
+def test_development_sets_meet_the_targets(path):
+    reports = load_set(path)
     assert len(reports) >= 200 and len({r.style for r in reports}) == 10
     ev = evaluate(reports)
     figures = ev.figures()
@@ -121,6 +125,84 @@ def test_clinical_look_alikes_are_kept(text):
     assert scrub(text) == text
 
 
+# Kinds of miss found on sealed half #1 (now dev2), written with other names and places:
+# each case checks the structure, not a string of that set.
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # a social role or kin noun before a name that ends the field or the act
+        ("陪同：球友郑海涛", "郑海涛"),
+        ("联系人：领班霍建军，139 1234 5678", "霍建军"),
+        ("由舅舅扎西平措陪同来诊。", "扎西平措"),
+        ("翻译：老乡阿不都热依木\n诊断：右眼钝挫伤", "阿不都热依木"),
+        ("记录人：乡医孔繁星 2023年5月6日", "孔繁星"),
+        ("家属：老婆艾丽菲娜（电话联系）", "艾丽菲娜"),
+        ("患者（母：邹雨桐）性别：女", "邹雨桐"),
+        # headers with a bare age, English sex words, an obstetric code
+        ("姓名 年龄 性别\n韦振华 68 男\n眼压正常", "韦振华"),
+        ("冼嘉欣 female 29y\nOD: 黄斑裂孔", "冼嘉欣"),
+        ("Pt: Sean O'Connor, 52M, tourist", "Sean O'Connor"),
+        ("Nombre: José Martínez (paciente)", "José Martínez"),
+        ("梁晓雯，G3P2，妊娠期高血压。", "梁晓雯"),
+        # addressed by role, greeted, listed before a count, a child before its parent
+        ("欧阳振宇医生：\n您转来的患者已手术。", "欧阳振宇"),
+        ("致 眼科 barrel 严冬梅 主任医师：", "严冬梅"),
+        ("[10:02] 随访助手：曹雅琴您好，请按时复查。", "曹雅琴"),
+        ("护士：我通知一下，常海燕、顾晓峰两位明天复诊。", "常海燕"),
+        ("家长：我是豆豆的爸爸，孩子近视加深了", "豆豆"),
+        # chat nicknames by shape
+        ("星星点灯🌟：医生，散瞳后多久能看清？", "星星点灯🌟"),
+        ("月亮船（微信 xyz_2021）：打完针眼睛胀", "月亮船"),
+    ],
+)
+def test_new_kinds_of_name_found_by_structure(text, value):
+    out = scrub(text)
+    assert value not in out, out
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # rural address chains and care homes (address grammar: 县/乡/镇/街道/村/组)
+        ("住址不详，来自宁远县天堂镇大岭村五组", "宁远县天堂镇大岭村五组"),
+        ("现居拱墅区祥符街道吉如村12号", "祥符街道吉如村12号"),
+        ("村名：杏花村三组", "杏花村三组"),
+        ("出院后回康乐老年公寓C座302休养", "康乐老年公寓C座302"),
+        ("居住松鹤护理院，护理员陪同", "松鹤护理院"),
+        # phones written digit by digit, international in groups, 4-4-3, extensions
+        ("联系人：丈夫  1 3 5 0 0 1 2 3 4 5 6", "1 3 5 0 0 1 2 3 4 5 6"),
+        ("contact: +44 20 7946 0958", "+44 20 7946 0958"),
+        ("家属 0731 8842 517", "0731 8842 517"),
+        ("申请人：眼科 分机 3307", "3307"),
+        ("总机 010-6215 8888 转 2231", "2231"),
+        # dates without a year after a weekday; codes of capitals, dash and digits
+        ("约在周二（10/17）上午复查", "10/17"),
+        ("Please come on Friday 3 March morning.", "Friday 3 March"),
+        ("质控员：另外QC-2281提示可疑青光眼", "QC-2281"),
+    ],
+)
+def test_new_kinds_of_phi_found_by_structure(text, value):
+    out = scrub(text)
+    assert value not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "家族史：女儿体健，儿子高度近视。",
+        "3岁，跟随外婆生活。",
+        "眼科会诊记录（妇产科）\n患者产后第2天",
+        "远程会诊记录（视频）\n基层医生上传眼底照片",
+        "女，29岁，妊娠期（孕20周），突发视物模糊。",
+        "既往史：房颤5年，未规律抗凝。",
+        "OCT-A示黄斑区血流密度下降，ICD-10编码H35.3。",
+        "眼压：右 16 左 17 mmHg，视力0.8。",
+    ],
+)
+def test_new_rules_keep_clinical_text(text):
+    assert scrub(text) == text
+
+
 def test_name_piece_left_in_place_counts_as_a_miss():
     text = "阿依古丽·买买提，女"
     whole = [PhiSpan(0, 8, "姓名")]
@@ -147,7 +229,8 @@ def test_command_line_dicom_and_curate_share_the_recogniser():
     assert records.scrub is scrub
 
 
-def test_spans_are_sorted_and_disjoint_on_the_dev_half():
-    for report in load_set(DEV):
+@pytest.mark.parametrize("path", [DEV, DEV2], ids=["dev", "dev2"])
+def test_spans_are_sorted_and_disjoint_on_the_dev_sets(path):
+    for report in load_set(path):
         spans = find_phi(report.text)
         assert all(a.end <= b.start for a, b in itertools.pairwise(spans))

@@ -23,6 +23,7 @@ SURNAMES = (
     "卫米柏宗瞿桂佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池麻苑迟邝官封"
     "谈匡鞠惠荆乐冀郁胥南班储栗燕楚鄢劳谌奚皮粟冼蔺楼闻厉伊仝郜阚权帅屠豆朴盖练廉禹萧"
     "战芮逄揭亓晋伏戈郗阙靖谯木丘"
+    "洪狄卿祖雍辜茅湛晁扈邸逯昝郦宓宦邰嵇裘宣鲜茹慕索漆邴訾尉檀衡"
 )
 
 #: Two-character surnames.
@@ -200,6 +201,11 @@ NAME_TITLES = [
     "爷爷",
     "老人",
     "同学",
+    "老先生",
+    "老太太",
+    "老奶奶",
+    "老爷爷",
+    "老太",
 ]
 
 #: Roles that follow a name and are kept ("王医生" → "[姓名]医生").
@@ -481,6 +487,22 @@ ORG_SUFFIXES: list[str] = _WORDS["org_suffixes"]
 CHAT_ROLES: list[str] = _WORDS["chat_roles"]
 #: Line-opening labels that are no speaker even in a chat.
 CHAT_NOT_SPEAKERS: frozenset[str] = frozenset(_WORDS["chat_not_speakers"])
+
+#: Social roles and kin that stand right before a name (球友王强, 村医阿依古丽): the name
+#: after one may be any characters (minority and transliterated names have no surname).
+ROLE_NOUNS: list[str] = [
+    w
+    for w in dict.fromkeys([*RELATIONS, *_WORDS["relations_more"], *PERSON_NOUNS])
+    if not w.startswith(("患", "受检", "体检", "就诊", "被", "病", "孕", "产", "伤", "来访"))
+    and "姓名" not in w
+    and not w.endswith(("诊", "片", "述", "诉", "护", "字", "翻译"))
+    and w not in ("本人", "主任", "老师", "学生", "客户")
+]
+#: Characters that never belong to a name after a role noun (health words: 女儿体健).
+ROLE_NAME_STOP = (
+    NAME_STOP_HARD.replace("其", "").replace("和", "")
+    + "体健故世在亡病史似亦也均无有已未视近远生活住居作"
+)
 
 NAME_CUES = list(dict.fromkeys([*NAME_CUES, *PERSON_NOUNS]))
 RELATIONS = list(dict.fromkeys([*RELATIONS, *_WORDS["relations_more"]]))

@@ -54,6 +54,12 @@ _DOTS = "·•・‧･"
 
 _SEX_AGE_GATE = r"[男女岁MF]|个月|月龄|\d[ ]*[yY]"
 _STAMP_GATE = r"\d:\d\d"
+_EMOJI = "[\U0001f300-\U0001faff\u2600-\u27bf]"
+#: A bare age before the sex (李明 77 男, 34M), an obstetric header (G2P1).
+_BARE_AGE = (
+    r"|\d{1,3}[ ]*(?:[MF](?![A-Za-z])|[男女](?![\u4e00-\u9fff]{2}))"
+    r"|G\d{1,2}P\d"
+)
 
 
 def _surname_first() -> str:
@@ -89,10 +95,12 @@ def _sex_age_anchor() -> str:
     sep = r"(?:[,，、/|;；:：]|[ ]|[(（\[【])[ ]*"
     label = r"(?:(?:性别|性 别|Sex|sex|Gender|gender|年龄|年 龄|Age|age)[ ]*[:：]?[ ]*)?"
     sex = (
-        r"(?:[男女](?:性|士|孩|童|婴)?|[MF](?![A-Za-z]))(?=[ ]*(?:[,，、/|;；)）\]】]|\d|$|\n|[ ]))"
+        r"(?:[男女](?:性|士|孩|童|婴)?|[MF](?![A-Za-z])|(?:[Ff]e)?[Mm]ale\b|(?:FE)?MALE\b)"
+        r"(?=[ ]*(?:[,，、/|;；)）\]】]|\d|$|\n|[ ]))"
     )
     # (not 个月: "12个月复查" is an interval; an infant's header names the sex anyway)
     age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|y|Y|yo|岁半)(?![A-Za-z]))"
+    age += _BARE_AGE
     return rf"{sep}{label}(?:{sex}|{age})"
 
 
@@ -103,9 +111,11 @@ def _sex_age() -> str:
     sep = r"[ ]*(?:[,，、/|;；:：]|[ ]|[(（\[【])[ ]*"
     label = r"(?:(?:性别|性 别|Sex|sex|Gender|gender|年龄|年 龄|Age|age)[ ]*[:：]?[ ]*)?"
     sex = (
-        r"(?:[男女](?:性|士|孩|童|婴)?|[MF](?![A-Za-z]))(?=[ ]*(?:[,，、/|;；)）\]】]|\d|$|\n|[ ]))"
+        r"(?:[男女](?:性|士|孩|童|婴)?|[MF](?![A-Za-z])|(?:[Ff]e)?[Mm]ale\b|(?:FE)?MALE\b)"
+        r"(?=[ ]*(?:[,，、/|;；)）\]】]|\d|$|\n|[ ]))"
     )
     age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|个月|月龄|y|Y|yo|岁半))"
+    age += _BARE_AGE
     return rf"(?={alias}{sep}{label}(?:{sex}|{age}))"
 
 
@@ -169,6 +179,29 @@ def back_rules() -> list[BackRule]:
             rf"(?P<v>{p['dotted']}|{p['han_weak']})(?:[ ]*[(（][^)）\n]{{0,12}}[)）])?",
             window=28,
         ),
+        # … a name addressed with its role: 王强医生：, 致 眼科 欧阳明 副主任医师：.
+        BackRule(
+            r"(?:副主任医师|主任医师|主治医师|医生|医师|大夫|主任|教授)[ ]*[:：]",
+            rf"(?:^|(?<=[\n 致主]))[ ]*(?P<v>{p['han']})",
+            window=10,
+        ),
+        # … a greeting after a name (王芳您好), a name listed before a count (两位).
+        BackRule(
+            r"您好|你好",
+            rf"(?:^|(?<=[\n:：,， ]))(?P<v>{p['dotted']}|{p['han']})",
+            window=8,
+        ),
+        BackRule(
+            r"两位|二位|三位|几位|等人|等\d人",
+            rf"(?:^|(?<=[\n:：,，。、 ]))(?P<v>{p['han']})",
+            window=8,
+        ),
+        # … a child's name before its parent: 我是豆豆的妈妈.
+        BackRule(
+            r"的(?:妈妈|爸爸|母亲|父亲|家长|爷爷|奶奶|外婆|外公|姥姥|监护人)",
+            rf"(?:我是|是|^|(?<=[\n:：,，]))(?P<v>{p['g']}{{2,4}})",
+            window=8,
+        ),
         # 3. Signatures: a name before a date or a sign-off (王芳 2023.5.6, 刘建华 敬上), or
         #    heading a line with its hospital in parentheses.
         BackRule(
@@ -219,7 +252,7 @@ def name_rules() -> list[Rule]:
     p = _parts()
     # the kin character first (a character class lets the engine skip ahead fast), then
     # what stands before it: 其妹, 之女, 我爸, or a boundary
-    kin1 = f"[{lx.KIN_SINGLE}](?<=[其之我他她\\n,，。;；:：、(（ ][{lx.KIN_SINGLE}])亲?"
+    kin1 = f"[{lx.KIN_SINGLE}](?<=[其之我他她\\n,，。;；:：、(（)）】\\] ][{lx.KIN_SINGLE}])亲?"
     intro = _alt(lx.NAME_INTRO)
     paren = r"(?:[ ]*[(（][^)）\n]{0,12}[)）])?"
     stamp = r"[\[【(（]?[ ]*(?:\d{1,2}[-/.月]\d{1,2}日?[ ]*)?\d{1,2}:\d{2}(?::\d{2})?[ ]*[\]】)）]?"
@@ -228,7 +261,7 @@ def name_rules() -> list[Rule]:
         # Person slots: 其妹何丽萍, 父唐国华; 我是周小燕, 真名石守仁.
         Rule(
             NAME,
-            rf"{kin1}[ ]?(?P<v>{p['dotted']}|{p['han_weak']})",
+            rf"{kin1}[ ]?[:：]?[ ]?(?P<v>{p['dotted']}|{p['han_weak']})",
             gate=f"[{lx.KIN_SINGLE}]",
         ),
         Rule(
@@ -263,15 +296,37 @@ def name_rules() -> list[Rule]:
             rf"[:：](?<=[\u4e00-\u9fff][:：])[ ]*(?P<v>{p['han_weak']})"
             r"(?=[ ]*(?:$|\n|[ ,，。;；]|\d))",
         ),
+        # Chat nicknames: a speaker tag before its account in parentheses (月亮船（QQ …）：)
+        # or holding an emoji (星星点灯🌟：).
+        Rule(
+            NAME,
+            r"(?:^|(?<=\n))[ ]*(?P<v>[^\n:：()（）\[\]]{1,12}?)[ ]*[(（][ ]*"
+            r"(?:QQ|qq|微信|WeChat|wechat|wx|WX|微博|抖音)[^)）\n]{0,24}[)）][ ]*[:：]",
+            gate="QQ|qq|微信|WeChat|wechat|wx|WX|微博|抖音",
+        ),
+        Rule(
+            NAME,
+            rf"(?:^|(?<=\n))[ ]*(?P<v>[^\n:：\[\]]{{0,10}}{_EMOJI}[^\n:：]{{0,6}}?)[ ]*[:：]",
+            gate=_EMOJI,
+        ),
+        # A social role or kin noun right before a name that ends a field or what the
+        # person does: 陪同：球友王强, 由舅舅扎西平措陪同, 翻译：护士阿依古丽.
+        Rule(
+            NAME,
+            rf"(?:{_alt(lx.ROLE_NOUNS)}|(?<=[:：])(?:护士|医生|医师|技师|老师))[ ]?"
+            rf"(?P<v>{cjk_except(lx.ROLE_NAME_STOP)}{{2,6}}?)"
+            r"(?=[ ]*(?:\n|$|陪同|翻译|[(（,，、]|[ ]\d))",
+            entry="".join(sorted({w[0] for w in lx.ROLE_NOUNS} | set("护医技老"))),
+        ),
         # Any middle-dot name.
         Rule(NAME, rf"(?P<v>{p['dotted']})", gate=f"[{_DOTS}]"),
     ]
 
 
 # starts with a character class (no look-behind), so the engine skips to letters fast
-_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’]*(?:[ \-]{1,2}[A-Za-z][A-Za-z'’]*)+")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
-_TITLE = re.compile(r"[A-Z][a-z'’]+")
+_LATIN_RUN = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’]*(?:[ \-]{1,2}[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’]*)+")
+_WORD = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’]*")
+_TITLE = re.compile(r"[A-ZÀ-Þ](?:['’][A-Z])?[a-zß-ÿ'’]+")
 
 
 @cache
@@ -337,7 +392,7 @@ def without_leading_cue(norm: str, start: int, end: int) -> int:
 _ALIAS = re.compile(r"[ ]*[(（]([^)）\n]{1,30})[)）]")
 _ALIAS_SPLIT = re.compile(r"[ ]*[/、,，;；][ ]*")
 _HANGUL_OR_CJK = re.compile(r"[\uac00-\ud7af\u3400-\u4dbf\u4e00-\u9fff]{2,5}")
-_LATIN_ALIAS = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:[ ]+[A-Za-z][A-Za-z'’\-]*){0,3}")
+_LATIN_ALIAS = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*(?:[ ]+[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*){0,3}")
 
 
 @cache

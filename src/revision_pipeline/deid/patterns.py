@@ -137,6 +137,8 @@ def _name_parts() -> dict[str, str]:
         "any": rf"{g_strong}{{2,4}}",
         "surname_only": rf"(?!{neg})(?:{compound}|{surname})",
         "g_weak": g_weak,
+        # before a title a name may hold 年 (王永年老先生): 年龄 cannot stand there
+        "g_title": cjk_except(soft.replace("年", "")),
         "latin": rf"{word}(?:[ ]+{word}){{1,2}}",
         "latin_word": word,
     }
@@ -175,6 +177,11 @@ def _cue_rules() -> list[Rule]:
         Rule(
             SOCIAL,
             rf"(?<![A-Za-z])(?:{_cue(lx.SOCIAL_CUES)}){sep}(?P<v>[A-Za-z0-9][A-Za-z0-9_\-.]{{3,39}})",
+        ),
+        Rule(
+            PHONE,
+            r"(?<![A-Za-z])(?:分机|分机号|内线|转|ext\.?|Ext\.?|EXT\.?)[ ]*[:：]?[ ]*"
+            r"(?P<v>\d{3,6})\b",
         ),
         Rule(AGE, rf"(?:年龄|age|Age|AGE){sep}(?P<v>(?:9\d|1[0-2]\d))(?![\d.])"),
         Rule(
@@ -231,6 +238,11 @@ def _digit_rules() -> list[Rule]:
             r"|0\d{2,3})[ -]?\d{3,4}[ -]?\d{4}(?:[ ]*(?:转|ext\.?)[ ]*\d{1,5})?)(?![\d.])",
         ),
         Rule(DATE, rf"(?<![\d.])(?P<v>{y4}[ ]?[-/.][ ]?{mm}(?:[ ]?[-/.][ ]?{dd}{time})?)(?!\d)"),
+        # phone numbers written with a space between every digit, international numbers
+        # in groups (+20 100 455 7789), landlines in groups of 4-4-3 (0592 5130 862)
+        Rule(PHONE, rf"{no_digit_before}(?P<v>1(?:[ ]\d){{10}})(?![ ]?\d)"),
+        Rule(PHONE, rf"{no_digit_before}(?P<v>\+\d{{1,3}}(?:[ \-.]\d{{2,5}}){{2,4}})(?![\d.])"),
+        Rule(PHONE, rf"{no_digit_before}(?P<v>0\d{{2,3}}[ .]\d{{3,4}}[ .]\d{{3,4}})(?![\d.])"),
         Rule(DATE, rf"(?<![\d.])(?P<v>{dd}[-/.]{mm}[-/.]{y4})(?!\d)"),
         Rule(DATE, rf"(?<![\d.])(?P<v>\d{{2}}[-/]{mm}[-/]{dd})(?![\d.])"),
         Rule(DATE, rf"(?<!\d)(?P<v>{y4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)"),
@@ -245,6 +257,12 @@ def _digit_rules() -> list[Rule]:
             AGE,
             rf"(?<![\d.])(?P<v>{old}[ ]?(?:y/o|yo|y\.o\.|years?(?:[- ]old)?|-year-old|Y))"
             r"(?![A-Za-z])",
+        ),
+        # a date without a year after a weekday: 周二（10/17）, Monday 15 May
+        Rule(
+            DATE,
+            r"(?:(?<=[周期][一二三四五六日天])|(?<=[周期][一二三四五六日天][(（ ]))"
+            rf"(?P<v>{mm}/{dd})(?![\d/])",
         ),
         Rule(NUMBER, r"(?<![\d.])(?P<v>\d{1,3})[ ]?(?:号床|床)(?![旁边头])"),
         Rule(NUMBER, r"(?<![\d.\-/])(?P<v>\d{6,})(?!\d|\.\d)"),
@@ -262,6 +280,18 @@ def _latin_rules() -> list[Rule]:
             r"(?<![A-Za-z0-9])(?P<v>[A-Za-z]{1,4}[-_]?\d{5,}(?:[-_]?[A-Za-z0-9]+)*)(?![A-Za-z0-9])",
         ),
         Rule(DATE, rf"(?P<v>(?:{months})[a-z]*\.?[ ]+\d{{1,2}},?[ ]+(?:19|20)\d{{2}})"),
+        Rule(
+            DATE,
+            r"(?P<v>(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?[ ]+(?:\d{1,2}[ ]+[A-Z][a-z]{2,8}"
+            rf"|(?:{months})[a-z]*\.?[ ]+\d{{1,2}}))",
+            gate="day",
+        ),
+        # a code of capitals, a dash and four or more digits standing alone: QC-2281
+        Rule(
+            NUMBER,
+            r"(?<![A-Za-z0-9\-])(?P<v>[A-Z]{2,4}-\d{4,})(?![A-Za-z0-9\-])",
+            gate=r"[A-Z]-\d{4}",
+        ),
     ]
 
 
@@ -285,7 +315,7 @@ def _title_rules() -> list[Rule]:
     """A surname (and given name) before a title or role: 王女士, 李医生, 欧阳主任."""
     p = _name_parts()
     return [
-        Rule(NAME, rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}}(?:{_alt(lx.NAME_TITLES)}))"),
+        Rule(NAME, rf"(?P<v>{p['surname_only']}{p['g_title']}{{0,2}}(?:{_alt(lx.NAME_TITLES)}))"),
         # (not 任 of 主任医师)
         Rule(
             NAME,
@@ -305,7 +335,20 @@ def _address_rules() -> list[Rule]:
     estate = rf"{n}{{1,8}}?(?:花园|小区|新村|家园|公寓|大厦|苑|社区|广场)"
     unit = r"(?:[ ]*\d+[ ]*(?:栋|幢|座|号楼|楼|单元|层|室|房|户|号))"
     tail = rf"(?:{estate})?{unit}*(?:[ ]*\d{{3,4}}(?![\d.]))?"
+    village = rf"{n}{{1,5}}?村(?:[一二三四五六七八九十\d]{{1,3}}(?:组|队|社)|\d+号)?"
+    home = (
+        rf"{n}{{2,6}}?(?:护理院|养老院|敬老院|福利院|颐养中心|养老中心|康养中心|老年公寓|"
+        r"托老所|疗养院)(?:[ ]*[A-Za-z\d]{1,2}[ ]*(?:座|栋|幢|号楼|区))?"
+        r"(?:[ ]*\d{2,4}(?:室|房|号)?)?"
+    )
     return [
+        # rural chains: 县…乡…村(三组), …街道…村88号, …村七组
+        Rule(
+            ADDRESS,
+            rf"(?P<v>(?:{district}){n}{{1,5}}?(?:乡|镇|街道){village}|(?:{town}){village}"
+            rf"|{n}{{1,4}}村[一二三四五六七八九十\d]{{1,3}}(?:组|队|社))",
+        ),
+        Rule(ADDRESS, rf"(?P<v>{home})"),
         Rule(ADDRESS, rf"(?P<v>(?:{prov})?(?:{city})?(?:{district})?(?:{town})?{road}{tail})"),
         Rule(
             ADDRESS,
@@ -345,7 +388,7 @@ def groups() -> tuple[Group, ...]:
         + lx.SOCIAL_CUES
         + lx.NUMBER_CUES
         + lx.ADDRESS_CUES
-        + ["年龄", "age", "Age", "AGE"]
+        + ["年龄", "age", "Age", "AGE", "分机", "内线", "转", "ext", "Ext", "EXT"]
     )
     surname_first = lx.SURNAMES + _first_chars(lx.COMPOUND_SURNAMES)
     titles = lx.NAME_TITLES + lx.NAME_ROLES
@@ -358,13 +401,20 @@ def groups() -> tuple[Group, ...]:
         _combine(_cue_rules(), _first_chars(cue_words), None),
         _combine(_cjk_number_rules(), "〇○零一二三四五六七八九十百", "[月岁]"),
         _combine(_title_rules(), surname_first, "|".join(map(re.escape, titles))),
-        _combine(_address_rules()[:1], None, r"(?:路|街|大道|巷|弄|胡同)[ ]*\d+(?:-\d+)?[ ]*号"),
-        _combine(_address_rules()[1:2], None, r"[省市][^,，。;；]{0,12}?[区县旗]"),
         _combine(
-            _address_rules()[2:], None, r"(?:花园|小区|新村|家园|公寓|大厦|苑|社区|广场)[ ]*\d"
+            _address_rules()[:1],
+            None,
+            "[乡镇道村][^,，。;；\n]{0,6}?村"
+            r"|村[一二三四五六七八九十\d]",
+        ),
+        _combine(_address_rules()[1:2], None, r"院|中心|老年公寓|托老所"),
+        _combine(_address_rules()[2:3], None, r"(?:路|街|大道|巷|弄|胡同)[ ]*\d+(?:-\d+)?[ ]*号"),
+        _combine(_address_rules()[3:4], None, r"[省市][^,，。;；]{0,12}?[区县旗]"),
+        _combine(
+            _address_rules()[4:], None, r"(?:花园|小区|新村|家园|公寓|大厦|苑|社区|广场)[ ]*\d"
         ),
     ]
     for rule in _latin_rules():
-        gate = re.escape(rule.marker) if rule.marker else "[A-Za-z]"
+        gate = rule.gate or (re.escape(rule.marker) if rule.marker else "[A-Za-z]")
         out.append(_combine([rule], None, gate))
     return tuple(out)
