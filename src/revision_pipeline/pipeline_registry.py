@@ -26,5 +26,8 @@ def register_pipelines() -> dict[str, Pipeline]:
         curate, pretrain and evaluate pipelines.
     """
     pipelines = find_pipelines(raise_errors=True)
-    pipelines["__default__"] = default_pipeline(pipelines, DEFAULT_PIPELINES)
+    # `kedro run --pipeline=X` makes Kedro load X alone (no "__default__" then); the
+    # default is built, and its names checked, whenever every pipeline is loaded
+    if "__default__" in pipelines:
+        pipelines["__default__"] = default_pipeline(pipelines, DEFAULT_PIPELINES)
     return pipelines
