@@ -278,7 +278,11 @@ def main() -> None:
         if args.seed is not None:
             demo["seed"] = args.seed
         t_demo, _ = kedro(
-            project, "run", "--pipeline=demo_archive", params_arg("demo_archive", demo)
+            project,
+            "run",
+            "--pipeline=demo_archive",
+            "--nodes=generate_demo_archive",
+            params_arg("demo_archive", demo),
         )
         t_cur, _ = kedro(
             project,

@@ -180,7 +180,11 @@ def prepare(root: Path, n_exams: int, min_side: int, max_side: int, image_side: 
         "workers": 1,
     }
     seconds, _ = cq.kedro(
-        project, "run", "--pipeline=demo_archive", cq.params_arg("demo_archive", demo)
+        project,
+        "run",
+        "--pipeline=demo_archive",
+        "--nodes=generate_demo_archive",
+        cq.params_arg("demo_archive", demo),
     )
     return seconds
 
