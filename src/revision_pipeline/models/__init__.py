@@ -7,13 +7,14 @@ Public API::
         build_model, RetinaCLIP, check_tokenizer_matches,
         save_pretrained, load_pretrained,
         ClipLoss, group_ids_from_texts,
-        train_tokenizer, load_tokenizer, encode_batch,
+        train_tokenizer, load_tokenizer, encode_batch, length_covering,
     )
 
     config = load_config("demo-tiny")
     tokenizer = train_tokenizer(reports, vocab_size=8000)
+    config.text.max_len = length_covering(tokenizer, reports)  # null in shipped configs
     model = build_model(config, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id)
-    batch = encode_batch(tokenizer, reports, max_len=config.text.max_len)
+    batch = encode_batch(tokenizer, reports, max_len=model.config.text.max_len, pad_to_max=False)
     out = model(images, batch["input_ids"], batch["attention_mask"])
     loss = ClipLoss()(**out, group_ids=group_ids_from_texts(reports))
 """
@@ -42,6 +43,7 @@ _EXPORTS = {
     "load_pretrained": "serialization",
     "save_pretrained": "serialization",
     "encode_batch": "tokenizer",
+    "length_covering": "tokenizer",
     "load_tokenizer": "tokenizer",
     "segment": "tokenizer",
     "train_tokenizer": "tokenizer",
@@ -64,6 +66,7 @@ if TYPE_CHECKING:
     from revision_pipeline.models.serialization import load_pretrained, save_pretrained
     from revision_pipeline.models.tokenizer import (
         encode_batch,
+        length_covering,
         load_tokenizer,
         segment,
         train_tokenizer,
@@ -87,6 +90,7 @@ __all__ = [
     "config_from_dict",
     "encode_batch",
     "group_ids_from_texts",
+    "length_covering",
     "list_configs",
     "load_config",
     "load_pretrained",
