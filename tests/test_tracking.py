@@ -79,6 +79,27 @@ def test_garbage_file_is_not_taken_for_a_database(tmp_path: Path) -> None:
     check_tracking_db(db)
 
 
+def test_a_hot_journal_left_by_a_killed_writer_is_recovered(
+    complete_db: Path, tmp_path: Path
+) -> None:
+    """A kill in the middle of a write transaction leaves a -journal beside the file."""
+    db = tmp_path / "mlflow.db"
+    db.write_bytes(complete_db.read_bytes())
+    code = (
+        "import os, sqlite3, sys; c = sqlite3.connect(sys.argv[1]);"
+        "c.execute('PRAGMA journal_mode=DELETE'); c.execute('BEGIN IMMEDIATE');"
+        "c.execute(\"UPDATE experiments SET name = name || 'x'\");"
+        "c.execute('PRAGMA cache_size=1');"
+        "q = \"INSERT INTO tags (key, value, run_uuid) VALUES (?, ?, 'r')\";"
+        "[c.execute(q, (str(i), 'v' * 500)) for i in range(3000)];"
+        "os.kill(os.getpid(), 9)"
+    )
+    subprocess.run([sys.executable, "-c", code, str(db)], check=False)
+    assert (tmp_path / "mlflow.db-journal").exists(), "the writer did not leave a hot journal"
+    assert ensure_tracking_db(db) == "existing"
+    check_tracking_db(db)
+
+
 def test_empty_file_is_replaced(tmp_path: Path) -> None:
     db = tmp_path / "mlflow.db"
     db.touch()

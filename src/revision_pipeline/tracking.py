@@ -60,7 +60,9 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
 
 def schema_state(path: Path) -> tuple[str | None, int]:
     """The schema revision recorded in ``path`` (None when absent) and its number of runs."""
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    # read-write on purpose: a run killed mid-write leaves a hot journal that SQLite
+    # rolls back on open, which a read-only connection cannot do
+    conn = sqlite3.connect(path)
     try:
         tables = _tables(conn)
         revision = None
