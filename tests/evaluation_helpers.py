@@ -67,9 +67,8 @@ def jpeg(img: np.ndarray, quality: int = 90) -> bytes:
 
 def save_tiny_model(directory: Path, image_size: int = 32, texts: list[str] | None = None) -> Path:
     """A randomly initialised tiny RetinaCLIP and its tokenizer, saved as pretrain saves them."""
-    import json
-
     import torch
+    from pairs_helpers import tiny_model_config
 
     from revision_pipeline.models import build_model, load_config, save_pretrained, train_tokenizer
 
@@ -80,30 +79,8 @@ def save_tiny_model(directory: Path, image_size: int = 32, texts: list[str] | No
         "病理性近视 豹纹状眼底",
     ]
     tokenizer = train_tokenizer(texts * 5, vocab_size=200)
-    cfg_path = directory.parent / "tiny_config.json"
-    cfg_path.parent.mkdir(parents=True, exist_ok=True)
-    cfg_path.write_text(
-        json.dumps(
-            {
-                "embed_dim": 32,
-                "vision": {
-                    "timm_name": "test_efficientnet",
-                    "image_size": image_size,
-                    "proj": "linear",
-                },
-                "text": {
-                    "hidden_size": 32,
-                    "num_layers": 1,
-                    "num_heads": 2,
-                    "intermediate_size": 64,
-                    "max_len": 16,
-                    "pooling": "cls",
-                    "proj": "linear",
-                    "dropout": 0.1,
-                },
-            }
-        )
-    )
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    cfg_path = tiny_model_config(directory.parent / "tiny_config.json", image_size)
     config = load_config(str(cfg_path))
     torch.manual_seed(1234)  # not the random-init baseline's seed
     model = build_model(config, len(tokenizer), tokenizer.pad_token_id)
