@@ -45,7 +45,7 @@ def test_finding_auroc_against_report_labels() -> None:
         [protos[0] if lab == ["normal"] else protos[1] for lab in labels]
     ) + rng.normal(0, 0.3, (40, 8))
     rows = finding_auroc_rows(
-        "cohort", feats, labels, ["normal", "glaucoma", "amd"], protos, 100, 0
+        "cohort", feats, labels, ["normal", "glaucoma", "amd"], protos, 100, 0, logit_scale=20.0
     )
     by = {(r["metric"], r["label"]): r for r in rows}
     assert by[("auroc_finding", "normal")]["value"] > 0.9

@@ -19,7 +19,7 @@ from revision_pipeline.evaluation.metrics import (
     bootstrap_many,
     per_class_auroc,
 )
-from revision_pipeline.evaluation.zero_shot import metric_row
+from revision_pipeline.evaluation.zero_shot import class_probabilities, metric_row
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +54,15 @@ def finding_auroc_rows(
     prototypes: np.ndarray,
     n_boot: int,
     seed: int,
+    logit_scale: float,
 ) -> list[dict[str, Any]]:
-    """Per-finding zero-shot AUROC (with interval) and their mean, against report labels."""
+    """Per-finding zero-shot AUROC (with interval) and their mean, against report labels.
+
+    Scores are :func:`~revision_pipeline.evaluation.zero_shot.class_probabilities` over
+    the finding codes, as on the benchmarks.
+    """
     targets = np.array([[code in set(lab) for code in codes] for lab in labels], dtype=np.int8)
-    scores = features @ prototypes.T
+    scores = class_probabilities(features, prototypes, logit_scale)
     rows = []
     base = {"section": "cohort", "benchmark": cohort}
     for c, code in enumerate(codes):

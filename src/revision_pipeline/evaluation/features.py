@@ -42,6 +42,11 @@ class LoadedModel:
         return tuple(self.model.config.vision.mean)
 
     @property
+    def logit_scale(self) -> float:
+        """The learned temperature ``exp(logit_scale)`` that zero-shot softmax uses."""
+        return float(self.model.scale().detach())
+
+    @property
     def std(self) -> tuple[float, ...]:
         return tuple(self.model.config.vision.std)
 

@@ -331,6 +331,7 @@ def evaluate_benchmark(
                 arrays,
                 features[key],
                 prototypes[key],
+                logit_scale=models[key].logit_scale,
                 model=key,
                 n_boot=cfg.bootstrap if key == "trained" else min(cfg.bootstrap, 200),
                 seed=cfg.seed,

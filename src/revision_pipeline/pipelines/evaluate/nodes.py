@@ -188,7 +188,14 @@ def evaluate_cohorts(
         labels = [list(v) for v in table["labels"]]
         reports = [r or "" for r in table["report"]]
         rows += finding_auroc_rows(
-            cohort, feats, labels, codes, prototypes, config.bootstrap, config.seed
+            cohort,
+            feats,
+            labels,
+            codes,
+            prototypes,
+            config.bootstrap,
+            config.seed,
+            logit_scale=loaded.logit_scale,
         )
         text = encode_reports(loaded.model, loaded.tokenizer, reports, config.batch_size)
         rows += retrieval_rows(
