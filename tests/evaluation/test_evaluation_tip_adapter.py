@@ -84,3 +84,5 @@ def test_tip_adapter_named_errors() -> None:
         tip_adapter_f(x, np.ones(len(x), int), x, y, protos, task="single", n_classes=4)
     with pytest.raises(AdaptationError, match="prototypes must be"):
         tip_adapter_f(x, y, x, y, protos[:3], task="single", n_classes=4)
+    with pytest.raises(AdaptationError, match="train features have 16 dimensions, test 8"):
+        tip_adapter_f(x, y, x[:, :8], y, protos, task="single", n_classes=4)

@@ -364,6 +364,35 @@ def check_features(x: np.ndarray, n_rows: int, what: str) -> np.ndarray:
     return x / np.maximum(norm, 1e-12)
 
 
+def check_split(
+    train_x: np.ndarray,
+    train_y: np.ndarray,
+    test_x: np.ndarray,
+    test_y: np.ndarray,
+    task: Task,
+    n_classes: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A train/test split checked for every adaptation method: labels, features, dimensions.
+
+    Returns:
+        ``train_x, train_y, test_x, test_y`` as :func:`check_features` and
+        :func:`check_labels` return them.
+
+    Raises:
+        AdaptationError: labels or features that do not fit, or train and test features of
+            different dimensions.
+    """
+    train_y = check_labels(train_y, task, n_classes, "train_y")
+    test_y = check_labels(test_y, task, n_classes, "test_y")
+    train_x = check_features(train_x, len(train_y), "train_x")
+    test_x = check_features(test_x, len(test_y), "test_x")
+    if train_x.shape[1] != test_x.shape[1]:
+        raise AdaptationError(
+            f"train features have {train_x.shape[1]} dimensions, test {test_x.shape[1]}"
+        )
+    return train_x, train_y, test_x, test_y
+
+
 # ---------------------------------------------------------------------- linear probe
 
 
@@ -476,14 +505,9 @@ def linear_probe(
         OneClassTrainingSetError: the training set holds one class.
         AdaptationError: shapes or label values that do not fit.
     """
-    train_y = check_labels(train_y, task, n_classes, "train_y")
-    test_y = check_labels(test_y, task, n_classes, "test_y")
-    train_x = check_features(train_x, len(train_y), "train_x")
-    test_x = check_features(test_x, len(test_y), "test_x")
-    if train_x.shape[1] != test_x.shape[1]:
-        raise AdaptationError(
-            f"train features have {train_x.shape[1]} dimensions, test {test_x.shape[1]}"
-        )
+    train_x, train_y, test_x, test_y = check_split(
+        train_x, train_y, test_x, test_y, task, n_classes
+    )
     if seeds < 1:
         raise AdaptationError(f"seeds must be >= 1, got {seeds}")
     check_trainable(train_y, task, n_classes)

@@ -34,8 +34,7 @@ from revision_pipeline.evaluation.adaptation import (
     AdaptationError,
     Task,
     absent_train_classes,
-    check_features,
-    check_labels,
+    check_split,
     check_trainable,
     one_hot,
     results_frame,
@@ -169,16 +168,14 @@ def tip_adapter_f(
         OneClassTrainingSetError: the training set holds one class.
         AdaptationError: shapes or label values that do not fit.
     """
-    train_y = check_labels(train_y, task, n_classes, "train_y")
-    test_y = check_labels(test_y, task, n_classes, "test_y")
-    train_x = check_features(train_x, len(train_y), "train_x")
-    test_x = check_features(test_x, len(test_y), "test_x")
+    train_x, train_y, test_x, test_y = check_split(
+        train_x, train_y, test_x, test_y, task, n_classes
+    )
     protos = np.asarray(prototypes, dtype=np.float32)
     dim = train_x.shape[1]
-    if test_x.shape[1] != dim or protos.shape != (n_classes, dim):
+    if protos.shape != (n_classes, dim):
         raise AdaptationError(
-            f"train features have {dim} dimensions, test {test_x.shape[1]}; prototypes "
-            f"must be (n_classes={n_classes}, {dim}), got {protos.shape}"
+            f"prototypes must be (n_classes={n_classes}, {dim}), got {protos.shape}"
         )
     if epochs < 0 or not alphas or not betas:
         raise AdaptationError("epochs must be >= 0 and the alpha/beta grids non-empty")
