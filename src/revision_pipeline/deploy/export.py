@@ -21,6 +21,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from revision_pipeline.deploy.bundle import (
     sha256_file,
     write_manifest,
 )
+from revision_pipeline.imaging.quality import QualityThresholds
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +147,20 @@ def finding_prototypes(loaded: Any, prompts: str | Path | None = None) -> tuple[
     return codes, protos
 
 
+def preprocessing_for(
+    loaded: Any, crop_side: int, jpeg_quality: int, thresholds: QualityThresholds
+) -> Preprocessing:
+    """The preprocessing of a loaded model (size, mean/std) after curate's crop and checks."""
+    return Preprocessing(
+        crop_side=int(crop_side),
+        jpeg_quality=int(jpeg_quality),
+        quality_thresholds={f.name: getattr(thresholds, f.name) for f in fields(thresholds)},
+        image_size=loaded.image_size,
+        mean=loaded.mean,
+        std=loaded.std,
+    )
+
+
 def export_screening(
     model_dir: Path,
     out_dir: Path,
@@ -177,15 +193,13 @@ def export_screening(
         ExportError: the ONNX file does not reproduce torch's embeddings.
         ModelLoadError: ``model_dir`` is not a loadable model.
     """
-    from dataclasses import fields
-
     import onnx
     import onnxruntime
 
     from revision_pipeline.evaluation.features import load_model
-    from revision_pipeline.imaging.quality import QualityThresholds
 
     started = time.perf_counter()
+    thresholds = QualityThresholds.from_dict(quality_thresholds)  # a typo fails before the work
     loaded = load_model(model_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in (*VARIANTS.values(), PROTOTYPES, CLASSES, PREPROCESSING, "manifest.json"):
@@ -212,15 +226,7 @@ def export_screening(
         "prompts": str(prompts) if prompts else "packaged (evaluation/data/class_prompts.yml)",
     }
     (out_dir / CLASSES).write_text(json.dumps(classes, indent=2, ensure_ascii=False) + "\n")
-    thresholds = QualityThresholds.from_dict(quality_thresholds)
-    pre = Preprocessing(
-        crop_side=int(crop_side),
-        jpeg_quality=int(jpeg_quality),
-        quality_thresholds={f.name: getattr(thresholds, f.name) for f in fields(thresholds)},
-        image_size=size,
-        mean=loaded.mean,
-        std=loaded.std,
-    )
+    pre = preprocessing_for(loaded, crop_side, jpeg_quality, thresholds)
     (out_dir / PREPROCESSING).write_text(json.dumps(pre.to_dict(), indent=2) + "\n")
     version = model_version(Path(model_dir))
     weights = next(
