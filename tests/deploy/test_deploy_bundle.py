@@ -59,7 +59,7 @@ def test_an_altered_or_missing_file_is_refused(tmp_path: Path) -> None:
         read_manifest(folder)
     assert read_manifest(folder, verify=False)["model_id"] == "x"
     (folder / "classes.json").unlink()
-    with pytest.raises(ExportError, match="listed in manifest.json but missing"):
+    with pytest.raises(ExportError, match=r"listed in manifest\.json but missing"):
         read_manifest(folder)
     (folder / MANIFEST).unlink()
     with pytest.raises(ExportError, match="not a screening export"):
