@@ -64,3 +64,11 @@ def test_export_is_registered_but_not_in_the_default_run() -> None:
 
     assert "export" not in DEFAULT_PIPELINES
     assert [n.name for n in create_pipeline().nodes] == ["export_screening_model"]
+
+
+def test_a_typo_in_parameters_export_fails_at_start_up() -> None:
+    from revision_pipeline.hooks import ConfigError, validate_parameters
+
+    validate_parameters({"export": {"model_dir": None, "int8": False}})
+    with pytest.raises(ConfigError, match=r"export\.in8"):
+        validate_parameters({"export": {"in8": False}})
