@@ -64,6 +64,27 @@ def folder_hash(directory: Path) -> str:
     return h.hexdigest()[:16]
 
 
+def choose_model_dir(
+    latest: Path | str | None, override: str | None, parameter: str = "evaluate.model_dir"
+) -> Path:
+    """The model a pipeline works on: ``override`` (a parameter such as
+    ``evaluate.model_dir``) when set, else ``latest`` (the newest ``retina_clip`` version).
+
+    Raises:
+        ModelLoadError: neither is set, or the folder named does not exist.
+    """
+    if override:
+        chosen = Path(override)
+        if not chosen.is_dir():
+            raise ModelLoadError(f"model folder {chosen} does not exist ({parameter})")
+        return chosen
+    if latest is None:
+        raise ModelLoadError(
+            f"no trained model: run `kedro run --pipeline=pretrain` or set {parameter}"
+        )
+    return Path(latest)
+
+
 def load_model(directory: str | Path, device: str = "cpu") -> LoadedModel:
     """Load a saved RetinaCLIP folder and its tokenizer (``models.load_pretrained``).
 

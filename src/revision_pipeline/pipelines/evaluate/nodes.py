@@ -97,15 +97,9 @@ def check_contamination(
 
 
 def _model_dir(model: Path | None, config: EvaluateConfig) -> Path:
-    from revision_pipeline.evaluation.features import ModelLoadError
+    from revision_pipeline.evaluation.features import choose_model_dir
 
-    if config.model_dir:
-        return Path(config.model_dir)
-    if model is None:
-        raise ModelLoadError(
-            "no model to evaluate: run `kedro run --pipeline=pretrain` or set evaluate.model_dir"
-        )
-    return Path(model)
+    return choose_model_dir(model, config.model_dir, "evaluate.model_dir")
 
 
 def evaluate_benchmarks(
