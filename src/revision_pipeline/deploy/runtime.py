@@ -54,7 +54,26 @@ def preprocess_crop(jpeg: bytes, pre: Preprocessing) -> np.ndarray:
 
 
 def probabilities(embeddings: np.ndarray, prototypes: np.ndarray, logit_scale: float) -> np.ndarray:
-    """``(N, C)`` softmax over classes of ``logit_scale * cosine`` (rows sum to 1)."""
+    """``(N, C)`` zero-shot probabilities: softmax over classes of ``logit_scale * cosine``.
+
+    The rule CLIP-style models are trained with (the contrastive loss is a softmax over
+    ``logit_scale``-scaled cosines), so the model's own learned temperature applies. Unlike raw
+    cosines, each photo's scores share a reference: a photo that is close to every prototype
+    (a bright, hazy or unusual capture) no longer outranks others on every class, which is
+    what a one-vs-rest AUROC compares. The evaluation (``evaluation.zero_shot``, cohorts) and
+    the screening command both use this function.
+
+    Args:
+        embeddings: ``(N, D)`` image embeddings (normalised here).
+        prototypes: ``(C, D)`` L2-normalised class prototypes.
+        logit_scale: the model's ``exp(logit_scale)`` (``RetinaCLIP.scale()``).
+
+    Raises:
+        ValueError: a temperature that is not a positive finite number.
+    """
+    if not np.isfinite(logit_scale) or logit_scale <= 0:
+        raise ValueError(f"logit_scale must be a positive number, got {logit_scale!r}")
+    embeddings = np.asarray(embeddings, dtype=np.float64)
     emb = embeddings / np.maximum(np.linalg.norm(embeddings, axis=1, keepdims=True), 1e-12)
     logits = logit_scale * (emb @ prototypes.T)
     logits -= logits.max(axis=1, keepdims=True)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from revision_pipeline.deploy.runtime import probabilities as class_probabilities
 from revision_pipeline.evaluation.data import BenchmarkArrays, check_scorable
 from revision_pipeline.evaluation.metrics import classification_metrics, roc_points
 
@@ -43,30 +44,6 @@ def metric_row(**values: Any) -> dict[str, Any]:
     return row
 
 
-def class_probabilities(
-    features: np.ndarray, prototypes: np.ndarray, logit_scale: float
-) -> np.ndarray:
-    """``(N, C)`` zero-shot probabilities: softmax over the classes of ``scale * cosine``.
-
-    The rule CLIP-style models are trained with (the contrastive loss is a softmax over
-    ``logit_scale``-scaled cosines), so the model's own learned temperature applies. Unlike raw
-    cosines, each photo's scores share a reference: a photo that is close to every prototype
-    (a bright, hazy or unusual capture) no longer outranks others on every class, which is
-    what a one-vs-rest AUROC compares. Features and prototypes are L2-normalised.
-
-    Args:
-        features: ``(N, D)`` image embeddings.
-        prototypes: ``(C, D)`` class prototypes.
-        logit_scale: the model's ``exp(logit_scale)`` (e.g. ``RetinaCLIP.scale()``).
-    """
-    if logit_scale <= 0 or not np.isfinite(logit_scale):
-        raise ValueError(f"logit_scale must be a positive number, got {logit_scale!r}")
-    logits = logit_scale * (np.asarray(features, np.float64) @ np.asarray(prototypes).T)
-    logits -= logits.max(axis=1, keepdims=True)
-    probs = np.exp(logits)
-    return probs / probs.sum(axis=1, keepdims=True)
-
-
 def zero_shot(
     arrays: BenchmarkArrays,
     features: np.ndarray,
@@ -77,7 +54,11 @@ def zero_shot(
     n_boot: int = 1000,
     seed: int = 0,
 ) -> tuple[list[dict[str, Any]], dict[str, tuple[np.ndarray, np.ndarray]]]:
-    """Score the test rows of a benchmark by :func:`class_probabilities`.
+    """Score the test rows of a benchmark by their zero-shot probabilities.
+
+    The probabilities are :func:`revision_pipeline.deploy.runtime.probabilities` (imported
+    here as ``class_probabilities``), the one rule the evaluation, the cohorts and the
+    screening command share.
 
     Returns:
         Metric rows and ROC points per class (for the plots).
