@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 from PIL import Image
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from revision_pipeline.archive import Dialect, iter_institutions
 from revision_pipeline.curation.dedup import choose_keepers, duplicate_groups
@@ -75,6 +75,12 @@ class CurateConfig(BaseModel):
     quality: dict[str, float] = Field(default_factory=dict)
     splits: SplitConfig = SplitConfig()
     audit: AuditConfig = AuditConfig()
+
+    @field_validator("quality")
+    @classmethod
+    def _known_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
+        QualityThresholds.from_dict(value)  # unknown names and out-of-range limits, at start-up
+        return value
 
     def image_settings(self) -> ImageSettings:
         """Crop settings with validated quality thresholds."""
@@ -225,7 +231,7 @@ def build_pairs(
     pairs["split"] = assign_splits(pairs["patient_pid"], pairs["institution_id"], config.splits)
     # a report about one eye only says nothing about the other eye's photo: no pair (it is
     # rejected at the pairing stage as no_report_for_eye, see account_for_items)
-    silent = pairs["report"].map(says_nothing)
+    silent = pairs["report"].map(says_nothing).astype(bool)  # bool even when empty
     if silent.any():
         logger.info("%d photos not paired: their report says nothing about their eye", silent.sum())
     pairs = pairs[~silent].sort_values(["institution_id", "pair_id"]).reset_index(drop=True)
@@ -275,6 +281,8 @@ def account_for_items(
     eye_alerts = laterality_alerts(agreement)
     for alert in alerts + eye_alerts:
         logger.warning(alert)
+    if pair_index.empty:
+        logger.warning(_nothing_kept(inventory, rejects))
     metrics = _metrics(inventory, rejects, pair_index)
     metrics["quality_alerts"] = {"value": float(len(alerts)), "step": 0}
     metrics["laterality_alerts"] = {"value": float(len(eye_alerts)), "step": 0}
@@ -283,6 +291,19 @@ def account_for_items(
         share = int(agreement["contradicted"].sum()) / judged
         metrics["eye_disc_contradiction_rate"] = {"value": share, "step": 0}
     return rejects[list(REJECT_COLUMNS)].astype(str), funnel, metrics
+
+
+def _nothing_kept(inventory: pd.DataFrame, rejects: pd.DataFrame) -> str:
+    """The warning for a run that kept no pair: how many photos, rejected at which stage."""
+    images = int(inventory.loc[inventory["kind"] == "image", "n"].sum())
+    stages = rejects.loc[rejects["kind"] == "image", "stage"].value_counts()
+    counts = ", ".join(f"{stage} {n}" for stage, n in stages.items()) or "none"
+    return (
+        f"No pair kept: all {images} photos found were rejected (by stage: {counts}). The "
+        "pairs are empty; the rejects table (data/02_intermediate/rejects.parquet) gives each "
+        "photo's reason. Too strict curate.quality thresholds in parameters_curate.yml reject "
+        "every photo at the quality stage."
+    )
 
 
 def _metrics(inventory: pd.DataFrame, rejects: pd.DataFrame, pairs: pd.DataFrame) -> dict[str, Any]:
