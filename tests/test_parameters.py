@@ -90,3 +90,7 @@ def test_a_section_only_on_the_command_line_is_named_as_such() -> None:
         validate_parameters({"pretrian": {}}, sources={})
     with pytest.raises(ConfigError, match=r"conf/\*/parameters_curate\.yml:\n  curate\.x"):
         validate_parameters({"curate": {"x": 1}})  # no sources: the conventional file
+
+
+def test_models_live_beside_their_libraries_not_in_pipelines() -> None:
+    assert not [m for m in PARAMETER_MODELS.values() if ".pipelines." in m]

@@ -22,8 +22,8 @@ logger = logging.getLogger(__name__)
 #: A new pipeline's section is added here, beside the library its model configures.
 PARAMETER_MODELS: dict[str, str] = {
     "demo_archive": "revision_pipeline.synth.config:DemoArchiveConfig",
-    "curate": "revision_pipeline.pipelines.curate.nodes:CurateConfig",
-    "pretrain": "revision_pipeline.pipelines.pretrain.nodes:PretrainConfig",
+    "curate": "revision_pipeline.curation.config:CurateConfig",
+    "pretrain": "revision_pipeline.training.config:PretrainConfig",
     "evaluate": "revision_pipeline.evaluation.config:EvaluateConfig",
 }
 
