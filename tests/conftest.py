@@ -6,13 +6,25 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 KEDRO = Path(sys.executable).with_name("kedro")
+
+
+@pytest.fixture(autouse=True)
+def _end_stray_mlflow_runs() -> Iterator[None]:
+    """End any MLflow run a test left active, so the next test does not log into it
+    (as kedro-mlflow's own tests do). MLflow is not imported for tests that never used it."""
+    yield
+    mlflow = sys.modules.get("mlflow")
+    if mlflow is None:
+        return
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import importlib
 import logging
 import shutil
 from collections.abc import Callable
@@ -11,54 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
-from pydantic import BaseModel, ValidationError
+
+from revision_pipeline.parameters import (  # noqa: F401  (re-exported: the old import path)
+    PARAMETER_MODELS,
+    PARAMETER_PATTERNS,
+    ConfigError,
+    format_validation_error,
+    parameter_sources,
+    validate_parameters,
+)
 
 logger = logging.getLogger(__name__)
-
-#: Top-level parameter key -> "module:Model" that validates it (imported only when used).
-PARAMETER_MODELS: dict[str, str] = {
-    "demo_archive": "revision_pipeline.synth.config:DemoArchiveConfig",
-    "curate": "revision_pipeline.pipelines.curate.nodes:CurateConfig",
-    "pretrain": "revision_pipeline.pipelines.pretrain.nodes:PretrainConfig",
-    "evaluate": "revision_pipeline.evaluation.config:EvaluateConfig",
-    "export": "revision_pipeline.deploy.config:ExportConfig",
-}
-
-
-def _model(path: str) -> type[BaseModel]:
-    module, name = path.split(":")
-    return getattr(importlib.import_module(module), name)
-
-
-class ConfigError(ValueError):
-    """A configuration file holds an invalid value; the message names the key and file."""
-
-
-def format_validation_error(error: ValidationError, prefix: str, where: str) -> str:
-    """One line per problem: ``prefix.key.path: message (in where)``."""
-    lines = []
-    for problem in error.errors():
-        key = ".".join(str(part) for part in (prefix, *problem["loc"]) if part != "")
-        lines.append(f"  {key}: {problem['msg']}")
-    return f"Invalid configuration in {where}:\n" + "\n".join(lines)
-
-
-def validate_parameters(params: dict[str, Any], models: dict[str, str] | None = None) -> None:
-    """Validate every known parameter section; raise ``ConfigError`` naming key and file.
-
-    Args:
-        params: all parameters.
-        models: top-level key -> ``"module:Model"`` (default :data:`PARAMETER_MODELS`).
-    """
-    for key, model in (models or PARAMETER_MODELS).items():
-        if key not in params:
-            continue
-        try:
-            _model(model).model_validate(params[key])
-        except ValidationError as error:
-            raise ConfigError(
-                format_validation_error(error, key, f"conf/*/parameters_{key}.yml")
-            ) from None
 
 
 class TrackingDatabaseHook:
@@ -226,6 +188,17 @@ def load_institutions(config_loader: Any, env: str | None) -> dict[str, Any]:
     return parse_dialects(dict(raw or {}), where)
 
 
+def _parameter_sources(config_loader: Any) -> dict[str, list[str]] | None:
+    """The parameter files behind each top-level key (None: the loader is not on disk)."""
+    conf_source = getattr(config_loader, "conf_source", None)
+    if not conf_source or not Path(conf_source).is_dir():
+        return None
+    base = getattr(config_loader, "base_env", "") or "base"
+    run = getattr(config_loader, "env", None) or getattr(config_loader, "default_run_env", "")
+    patterns = getattr(config_loader, "config_patterns", {}).get("parameters", PARAMETER_PATTERNS)
+    return parameter_sources(conf_source, [base, run or base], patterns)
+
+
 class ValidateConfigHook:
     """Fail fast on a typo in parameters or in ``institutions.yml``.
 
@@ -240,7 +213,7 @@ class ValidateConfigHook:
     @hook_impl
     def after_context_created(self, context: Any) -> None:
         """Validate as soon as the configuration is loaded."""
-        validate_parameters(context.params)
+        validate_parameters(context.params, sources=_parameter_sources(context.config_loader))
         self._dialects = load_institutions(context.config_loader, getattr(context, "env", None))
         for check in self._extra_checks:
             check(context)

@@ -166,3 +166,47 @@ def test_json_escapes_do_not_hide_a_name(tmp_path) -> None:
     (tmp_path / "clean.json").write_text(json.dumps({"note": "眼底正常"}), encoding="ascii")
     found = sorted(h.path.name for h in audit_paths([tmp_path], ["欧阳娜娜"]))
     assert found == ["lines.jsonl", "summary.json"]
+
+
+def _name_in(kind: str, path) -> None:
+    """A file of ``kind`` holding NAME where its scanner reads (not only as raw bytes)."""
+    import json
+    import zipfile
+
+    if kind == "parquet":
+        pq.write_table(pa.table({"report": [f"复查 {NAME}"]}), path)
+    elif kind == "sqlite":
+        con = sqlite3.connect(path)
+        con.execute("CREATE TABLE t (v TEXT)")
+        con.execute("INSERT INTO t VALUES (?)", (NAME,))
+        con.commit()
+        con.close()
+    elif kind == "json":  # escaped as json.dumps writes it: hidden from a byte search
+        path.write_text(json.dumps({"note": NAME}), encoding="utf-8")
+    elif kind == "safetensors":
+        header = json.dumps({"__metadata__": {"by": NAME}}).encode()
+        path.write_bytes(len(header).to_bytes(8, "little") + header)
+    elif kind == "zip":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("ckpt/data.pkl", f"name={NAME}".encode() * 20)
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [("parquet", "t.parquet"), ("sqlite", "mlflow.db"), ("json", "m.json"),
+     ("safetensors", "w.safetensors"), ("zip", "ckpt.pt")],
+)  # fmt: skip
+def test_every_registered_scanner_finds_what_its_kind_holds(tmp_path, kind: str, name: str):
+    from revision_pipeline.deid.audit import SCANNERS
+
+    assert list(SCANNERS) == ["parquet", "sqlite", "json", "safetensors", "zip"]
+    _name_in(kind, tmp_path / name)
+    hits = audit_paths([tmp_path], [NAME], patterns=False)
+    assert (kind, "identifier") in {(h.where, h.kind) for h in hits}, hits
+
+
+def test_a_scanner_registers_once() -> None:
+    from revision_pipeline.deid.audit import register_scanner
+
+    with pytest.raises(ValueError, match="'zip' is registered twice"):
+        register_scanner("zip", lambda path: False)(lambda path, matcher: None)

@@ -14,6 +14,7 @@ from revision_pipeline.imaging.quality import (
     REASONS,
     QualityThresholds,
     assess_quality,
+    judge,
     measure_crop,
     thresholds_for,
 )
@@ -125,6 +126,36 @@ def test_thresholds_from_dict() -> None:
         QualityThresholds.from_dict({"min_focuss": 0.5})
     with pytest.raises(ValueError, match="max_luminance"):
         QualityThresholds.from_dict({"max_luminance": "bright"})
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"min_focus": -0.1}, r"'min_focus' must lie between 0 and a finite number, got -0\.1"),
+        ({"max_dark_fraction": 1.5}, r"'max_dark_fraction' must lie between 0 and 1, got 1\.5"),
+        ({"min_brightness": 300}, r"'min_brightness' must lie between 0 and 255"),
+        ({"min_contrast": float("nan")}, r"'min_contrast' must lie between"),
+    ],
+)
+def test_thresholds_out_of_range_are_named(values: dict, named: str) -> None:
+    with pytest.raises(ValueError, match=named):
+        QualityThresholds.from_dict(values)
+    with pytest.raises(ValueError, match=named):
+        QualityThresholds(**values)
+
+
+def test_a_zero_minimum_turns_its_check_off_and_a_zero_maximum_allows_none(
+    retina: np.ndarray,
+) -> None:
+    metrics = _judge(retina).metrics
+    blurred = {**metrics, "focus": 0.01, "sharpness": 0.01}
+    assert judge(blurred).reasons == ["blurred"]
+    off = judge(blurred, QualityThresholds(min_focus=0, min_sharpness=0))  # no ZeroDivisionError
+    assert off.passed and off.score >= 0.5
+    none_dark = judge({**metrics, "dark_fraction": 0.0}, QualityThresholds(max_dark_fraction=0))
+    assert "underexposed" not in none_dark.reasons
+    some_dark = judge({**metrics, "dark_fraction": 0.01}, QualityThresholds(max_dark_fraction=0))
+    assert some_dark.reasons == ["underexposed"] and some_dark.score < 0.5
 
 
 def test_thresholds_change_the_verdict(retina: np.ndarray) -> None:

@@ -13,16 +13,13 @@ import sqlite3
 import sys
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pytest
+from curate_helpers import reports_csv, write_institution
 from PIL import Image
-from skimage import data as skdata
 
-from revision_pipeline.archive import CANONICAL_COLUMNS
 from revision_pipeline.curation.funnel import eye_disc_agreement
 
 _SPEC = importlib.util.spec_from_file_location(
@@ -136,132 +133,14 @@ def test_curate_demo_archive_meets_targets(kedro_project, run_kedro) -> None:
 
 # ---- bad input: a tiny archive written by hand ------------------------------------------
 
-REPORT = "右眼：视盘界清，未见出血渗出。左眼：黄斑区可见玻璃膜疣。诊断：左眼年龄相关性黄斑变性。"
-
-
-def _fundus(seed: int) -> bytes:
-    """A JPEG of the real retina photo, rotated by ``seed`` x 33 degrees: a distinct photo
-    per seed (a mere shift or tone change would rightly be caught as a duplicate)."""
-    base = skdata.retina()[::3, ::3]
-    side = base.shape[0]
-    turn = cv2.getRotationMatrix2D((side / 2, side / 2), 33.0 * seed, 1.0)
-    disc = cv2.warpAffine(base, turn, (side, side))
-    img = np.zeros((side + 40, side + 160, 3), np.uint8)
-    img[20 : 20 + side, 80 : 80 + side] = disc
-    buffer = io.BytesIO()
-    Image.fromarray(img).save(buffer, "JPEG", quality=92)
-    return buffer.getvalue()
-
-
-def _reports_csv(exam_ids: list[str], columns: tuple[str, ...] | None = None) -> str:
-    columns = columns or CANONICAL_COLUMNS
-    values = {
-        "patient_name": "张三",
-        "id_number": "",
-        "sex": "男",
-        "age": "60",
-        "exam_date": "2021-03-04",
-        "report": REPORT,
-    }
-    lines = [",".join(columns)]
-    for i, exam in enumerate(exam_ids):
-        row = {**values, "exam_id": exam, "patient_id": f"MRN{i:04d}"}
-        lines.append(",".join(row[c] for c in columns))
-    return "\n".join(lines) + "\n"
-
-
-def _write_institution(root: Path, inst: str, exams: list[str], first: int) -> list[str]:
-    """Two photos per exam, distinct photos numbered from ``first``."""
-    images = root / inst / "images"
-    images.mkdir(parents=True)
-    sources = []
-    for k, exam in enumerate(exams):
-        for j, eye in enumerate(("OD", "OS")):
-            (images / f"{exam}_{eye}.jpg").write_bytes(_fundus(first + 2 * k + j))
-            sources.append(f"{inst}/images/{exam}_{eye}.jpg")
-    return sources
-
-
-@pytest.fixture
-def bad_archive(kedro_project: Path) -> Path:
-    """Five institutions: good, corrupt files, UTF-16 reports, missing column, empty."""
-    root = kedro_project / "data/01_raw/archive"
-    _write_institution(root, "GOOD", ["EX000001", "EX000002"], 0)
-    (root / "GOOD/reports.csv").write_text(_reports_csv(["EX000001", "EX000002"]), encoding="utf-8")
-
-    _write_institution(root, "CORRUPT", ["CX000001"], 4)
-    (root / "CORRUPT/images/CX000002_OD.jpg").write_bytes(_fundus(10)[:600])  # truncated JPEG
-    (root / "CORRUPT/images/CX000003_OD.jpg").write_bytes(b"this is not an image at all\n" * 20)
-    (root / "CORRUPT/reports.csv").write_text(
-        _reports_csv(["CX000001", "CX000002", "CX000003"]), encoding="utf-8"
-    )
-
-    _write_institution(root, "UTF16", ["UX000001"], 6)
-    (root / "UTF16/reports.csv").write_bytes(_reports_csv(["UX000001"]).encode("utf-16-le"))
-
-    _write_institution(root, "NOCOL", ["NX000001"], 8)
-    no_exam_id = ("patient_id", "patient_name", "exam_date", "report")
-    (root / "NOCOL/reports.csv").write_text(
-        _reports_csv(["NX000001"], no_exam_id), encoding="utf-8"
-    )
-
-    (root / "EMPTY").mkdir()
-    return kedro_project
-
-
-@pytest.mark.slow
-def test_bad_inputs_are_rejected_by_name_and_the_run_completes(bad_archive, run_kedro) -> None:
-    proc = run_kedro(bad_archive, "run", "--pipeline=curate", CURATE)
-    assert (
-        re.search(
-            r"EMPTY\s+is\s+empty|EMPTY:\s+institution\s+folder\s+is\s+empty",
-            proc.stdout + proc.stderr,
-        )
-        or "folder is empty" in proc.stdout + proc.stderr
-    )
-    # broken files are named in the rejects table (inside the boundary), never in the log
-    assert not re.search(r"[A-Z]X0000\d\d", proc.stdout + proc.stderr)
-    data = bad_archive / "data"
-    rejects = pd.read_parquet(data / "02_intermediate/rejects.parquet")
-    reason = dict(zip(rejects["source"], rejects["reason"], strict=True))
-    pairs = ds.dataset(data / "05_model_input/pairs", format="parquet").to_table().to_pandas()
-    index = pd.read_parquet(data / "02_intermediate/pair_index.parquet")
-
-    # the good institution is curated, the broken ones do not stop the run
-    good = {f"GOOD/images/EX00000{e}_{y}.jpg" for e in (1, 2) for y in ("OD", "OS")}
-    assert set(index["source"]) >= good
-    assert set(pairs["institution_id"]) <= {"GOOD", "CORRUPT"}
-    # corrupt files: named, with a reason saying they could not be read
-    for name in ("CX000002_OD.jpg", "CX000003_OD.jpg"):
-        assert re.search(
-            r"unreadable|corrupt|truncated|decode|empty", reason[f"CORRUPT/images/{name}"]
-        )
-    assert {f"CORRUPT/images/CX000001_{y}.jpg" for y in ("OD", "OS")} <= set(index["source"])
-    # a report table in an unknown encoding: the file is named, its images are orphans
-    utf16 = rejects[rejects["institution_id"] == "UTF16"]
-    assert "UTF16/reports.csv" in set(utf16["source"]), utf16
-    assert re.search(r"unreadable.*UTF-8.*GB18030", reason["UTF16/reports.csv"])
-    assert reason["UTF16/images/UX000001_OD.jpg"] and reason["UTF16/images/UX000001_OS.jpg"]
-    # a missing column: the file and the column are named
-    nocol = rejects[rejects["institution_id"] == "NOCOL"]
-    assert "NOCOL/reports.csv" in set(nocol["source"]), nocol
-    assert "exam_id" in reason["NOCOL/reports.csv"]
-    assert {"NOCOL/images/NX000001_OD.jpg", "NOCOL/images/NX000001_OS.jpg"} <= set(reason)
-    # accounting holds for every institution; the empty one is present with nothing in it
-    funnel = pd.read_csv(data / "08_reporting/curation_funnel.csv")
-    for inst, rows in funnel[funnel["kind"] == "image"].groupby("institution_id"):
-        kept = int((index["institution_id"] == inst).sum())
-        assert rows["items_in"].iloc[0] == kept + rows["rejected"].sum(), inst
-    assert pd.read_csv(data / "08_reporting/phi_audit.csv").empty
-
 
 @pytest.mark.slow
 def test_unknown_dialect_option_stops_at_start_naming_key_and_file(
     kedro_project, run_kedro
 ) -> None:
     root = kedro_project / "data/01_raw/archive"
-    _write_institution(root, "GOOD", ["EX000001"], 0)
-    (root / "GOOD/reports.csv").write_text(_reports_csv(["EX000001"]), encoding="utf-8")
+    write_institution(root, "GOOD", ["EX000001"], 0)
+    (root / "GOOD/reports.csv").write_text(reports_csv(["EX000001"]), encoding="utf-8")
     config = kedro_project / "conf/base/institutions.yml"
     config.write_text("GOOD:\n  reports:\n    file: reports.csv\n    delimeter: ';'\n")
     proc = run_kedro(kedro_project, "run", "--pipeline=curate", CURATE, check=False)
@@ -282,34 +161,3 @@ def test_bad_curate_parameter_stops_at_start_naming_key_and_file(kedro_project, 
     assert "curate.image_sidee" in output
     assert "parameters_curate.yml" in output
     assert not (kedro_project / "data/02_intermediate").exists()
-
-
-@pytest.mark.slow
-def test_a_site_that_swaps_left_and_right_is_named(kedro_project, run_kedro) -> None:
-    fundus = pytest.importorskip("revision_pipeline.synth.fundus")
-    from revision_pipeline.synth.spec import Camera, EyeState, PhotoSpec
-
-    camera = Camera(
-        side=384, aspect="4:3", cast=(1.0, 1.0, 1.0), vignetting=0.2, jpeg_quality=90,
-        field_fraction=0.95,
-    )  # fmt: skip
-    root = kedro_project / "data/01_raw/archive"
-    exams = [f"SW{k:04d}" for k in range(12)]
-    for inst, swapped in (("SWAPPED", True), ("RIGHT", False)):
-        images = root / inst / "images"
-        images.mkdir(parents=True)
-        for k, exam in enumerate(exams):
-            for eye, other in (("OD", "OS"), ("OS", "OD")):
-                state = EyeState(eye=other if swapped else eye, codes=("normal",),
-                                 severity=0.0, cup_disc=0.4)  # fmt: skip
-                seed = 2 * k + (eye == "OS") + (100 if swapped else 0)
-                photo = fundus.render_photo(PhotoSpec(seed=seed, state=state, camera=camera))
-                buffer = io.BytesIO()
-                Image.fromarray(photo).save(buffer, "JPEG", quality=92)
-                (images / f"{exam}_{eye}.jpg").write_bytes(buffer.getvalue())
-        (root / inst / "reports.csv").write_text(_reports_csv(exams), encoding="utf-8")
-    proc = run_kedro(kedro_project, "run", "--pipeline=curate", CURATE)
-    output = proc.stdout + proc.stderr
-    alert = r"SWAPPED: in 2\d of 2\d photos \(\d+%\) the optic disc is on the side of the other"
-    assert re.search(alert, output), output[-3000:]
-    assert "RIGHT: in" not in output

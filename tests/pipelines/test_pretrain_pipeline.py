@@ -121,25 +121,33 @@ def _overrides(model: Path, vocab_size: int = 200) -> str:
     )
 
 
-@pytest.mark.slow
-def test_audit_after_pretraining_fails_on_phi_in_the_vocabulary(kedro_project, run_kedro) -> None:
-    # a "patient name" that the (badly scrubbed) training reports contain
-    write_pairs(kedro_project / "data/05_model_input/pairs", 24, splits=("train", "val"))
-    _identifiers(kedro_project, ["红色"])
-    model = tiny_model_config(kedro_project / "tiny.json")
-    proc = run_kedro(
-        kedro_project,
-        "run",
-        "--pipeline=pretrain",
-        # a vocabulary large enough to hold whole words (红色 becomes one token)
-        f"--params={_overrides(model, vocab_size=2000)}",
-        check=False,
-    )
-    assert proc.returncode != 0
-    output = "".join((proc.stdout + proc.stderr).split())  # rich wraps long paths
-    assert "PHIauditfailed" in output
-    assert "data/06_models/tokenizer/" in output
-    assert "红色" not in output.split("PHIauditfailed", 1)[1]  # files are named, never values
+def test_audit_after_pretraining_fails_on_phi_in_the_vocabulary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline_slices import run_in_memory
+
+    from revision_pipeline.pipelines.pretrain import create_pipeline
+
+    # the audit's paths are project-relative: run in a project of its own
+    monkeypatch.chdir(tmp_path)
+    root = write_pairs(tmp_path / "data/05_model_input/pairs", 24, splits=("train", "val"))
+    pairs = ds.dataset(root)
+    # a "patient name" that the (badly scrubbed) training reports contain, and a vocabulary
+    # large enough to hold whole words (红色 becomes one token)
+    identifiers = pd.DataFrame({"kind": "patient_name", "value": ["红色"]})
+    params = _params(tmp_path, epochs=1)
+    params["tokenizer"]["vocab_size"] = 2000
+    params["work_dir"] = "data/06_models/pretrain_run"
+    inputs = {
+        "pairs": pairs,
+        "archive_identifiers": identifiers,
+        "demo_truth_phi_optional": pd.DataFrame(),
+        "params:pretrain": params,
+    }
+    with pytest.raises(Exception, match="PHI audit failed") as error:
+        run_in_memory(create_pipeline(), inputs)
+    assert "data/06_models/pretrain_run/tokenizer/" in str(error.value)
+    assert "红色" not in str(error.value)  # files are named, never values
 
 
 @pytest.mark.slow

@@ -241,3 +241,11 @@ def test_3000_reports_take_under_two_seconds() -> None:
             )
         rounds.append(time.perf_counter() - start)
     assert 3 * min(rounds) < 2.0, rounds
+
+
+def test_every_family_has_one_registered_writer() -> None:
+    from revision_pipeline.synth.reports import FAMILY_WRITERS, register_family
+
+    assert set(FAMILY_WRITERS) == set(FAMILIES)
+    with pytest.raises(ValueError, match="'pacs' is registered twice"):
+        register_family("pacs")(lambda w, ctx: None)

@@ -8,6 +8,7 @@ JPEG draft scale the photo was decoded at.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
@@ -68,6 +69,19 @@ def thresholds_for(reason: str) -> tuple[str, ...]:
     return tuple(limit for r, _metric, limit, _higher in CHECKS if r == reason)
 
 
+#: Thresholds bounded above by their metric's scale (fractions, ratios, 8-bit levels).
+_UPPER: dict[str, float] = {
+    "min_coverage": 1.0,
+    "min_redness": 1.0,
+    "min_brightness": 255.0,
+    "max_dark_fraction": 1.0,
+    "max_luminance": 255.0,
+    "max_clipped_fraction": 1.0,
+    "min_illumination_ratio": 1.0,
+    "max_occluded_fraction": 1.0,
+}
+
+
 @dataclass(frozen=True)
 class QualityThresholds:
     """Limits a photograph must respect to be kept. Defaults are calibrated on real and
@@ -87,6 +101,27 @@ class QualityThresholds:
     min_sharpness: float = 0.085  # fine band-pass energy / (mean - 1st percentile) of green
     min_illumination_ratio: float = 0.75  # darkest half of the field / opposite half
     max_occluded_fraction: float = 0.10  # disc area much darker than the field's median
+
+    def __post_init__(self) -> None:
+        """Reject a limit no photo could be judged by (negative, not finite, above its scale).
+
+        A ``min_*`` limit of 0 turns that check off; a ``max_*`` limit of 0 allows none.
+
+        Raises:
+            ValueError: Naming the threshold, its value and the range it must lie in.
+        """
+        for item in fields(self):
+            value = getattr(self, item.name)
+            top = _UPPER.get(item.name, math.inf)
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number = math.nan
+            if not (math.isfinite(number) and 0 <= number <= top):
+                span = f"0 and {top:g}" if top < math.inf else "0 and a finite number"
+                raise ValueError(
+                    f"quality threshold {item.name!r} must lie between {span}, got {value!r}"
+                )
 
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> QualityThresholds:
@@ -131,7 +166,13 @@ class QualityResult:
 
 
 def _sub_score(value: float, threshold: float, higher_is_better: bool) -> float:
-    """Map a metric to 0..1 with 0.5 exactly at the threshold."""
+    """Map a metric to 0..1 with 0.5 exactly at the threshold.
+
+    A threshold of 0 has no scale: a ``min_*`` of 0 is no limit (1.0), a ``max_*`` of 0
+    passes only 0 (1.0) and fails anything above it (0.0).
+    """
+    if threshold == 0:
+        return 1.0 if higher_is_better or value <= 0 else 0.0
     if higher_is_better:
         s = (
             0.5 * value / threshold

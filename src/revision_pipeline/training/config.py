@@ -1,11 +1,14 @@
-"""Training hyper-parameters, importable without torch (the pipelines validate them at
-start-up, before anything trains)."""
+"""Training hyper-parameters and the pretrain pipeline's parameters, importable without
+torch (the pipelines validate them at start-up, before anything trains)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from revision_pipeline.deid.phi_audit import AuditConfig
 
 
 class TrainConfig(BaseModel):
@@ -55,3 +58,42 @@ class TrainConfig(BaseModel):
         if self.resume and not self.checkpoint_dir:
             raise ValueError("resume=True needs checkpoint_dir")
         return self
+
+
+class TokenizerConfig(BaseModel):
+    """Train a WordPiece tokenizer, or use a local pretrained model's tokenizer."""
+
+    model_config = ConfigDict(extra="forbid")
+    pretrained_dir: str | None = None
+    vocab_size: int = Field(8000, ge=100)
+    min_patients: int = Field(5, ge=1)  # a token must occur in this many patients' reports
+
+
+class PretrainConfig(BaseModel):
+    """``params:pretrain`` (the pretrain pipeline), validated at start-up.
+
+    ``audit``: the PHI audit after pretraining, over what it wrote (the tokenizer's
+    vocabulary and the model included); its own paths, not curate's.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    model: str = "demo-tiny"
+    tokenizer: TokenizerConfig = TokenizerConfig()
+    work_dir: str = "data/06_models/pretrain_run"
+    nproc: int | None = Field(None, ge=1)
+    hflip: bool = False
+    shuffle_buffer: int = Field(2048, ge=1)
+    balance_alpha: float | None = Field(None, ge=0, le=1)
+    train: TrainConfig = TrainConfig()
+    audit: AuditConfig = AuditConfig()
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        from revision_pipeline.models import list_configs
+
+        if value not in list_configs() and not Path(value).is_file():
+            raise ValueError(
+                f"unknown model config {value!r}; expected one of {list_configs()} or a JSON path"
+            )
+        return value

@@ -7,46 +7,22 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow.dataset as ds
-from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from revision_pipeline.training.config import TrainConfig
+from revision_pipeline.deid.phi_audit import audit_written
+from revision_pipeline.training.config import PretrainConfig, TokenizerConfig
+
+__all__ = [
+    "PretrainConfig",  # re-exported: its old import path
+    "TokenizerConfig",
+    "audit_after_pretraining",
+    "build_tokenizer",
+    "history_to_metrics",
+    "pretrain_model",
+]
 
 logger = logging.getLogger(__name__)
-
-
-class TokenizerConfig(BaseModel):
-    """Train a WordPiece tokenizer, or use a local pretrained model's tokenizer."""
-
-    model_config = ConfigDict(extra="forbid")
-    pretrained_dir: str | None = None
-    vocab_size: int = Field(8000, ge=100)
-    min_patients: int = Field(5, ge=1)  # a token must occur in this many patients' reports
-
-
-class PretrainConfig(BaseModel):
-    """``params:pretrain``, validated at start-up."""
-
-    model_config = ConfigDict(extra="forbid")
-    model: str = "demo-tiny"
-    tokenizer: TokenizerConfig = TokenizerConfig()
-    work_dir: str = "data/06_models/pretrain_run"
-    nproc: int | None = Field(None, ge=1)
-    hflip: bool = False
-    shuffle_buffer: int = Field(2048, ge=1)
-    balance_alpha: float | None = Field(None, ge=0, le=1)
-    train: TrainConfig = TrainConfig()
-
-    @field_validator("model")
-    @classmethod
-    def _known_model(cls, value: str) -> str:
-        from revision_pipeline.models import list_configs
-
-        if value not in list_configs() and not Path(value).is_file():
-            raise ValueError(
-                f"unknown model config {value!r}; expected one of {list_configs()} or a JSON path"
-            )
-        return value
 
 
 def _root(pairs: ds.Dataset) -> Path:
@@ -142,3 +118,11 @@ def history_to_metrics(
                 {"value": float(value), "step": int(row.get("epoch", epoch))}
             )
     return metrics
+
+
+def audit_after_pretraining(
+    identifiers: pd.DataFrame, planted: pd.DataFrame, params: dict[str, Any], *written: Any
+) -> pd.DataFrame:
+    """The PHI audit over ``pretrain.audit.paths`` once the tokenizer and the model are
+    written (``written``: read so the audit runs last)."""
+    return audit_written(identifiers, planted, PretrainConfig.model_validate(params).audit)

@@ -2,14 +2,14 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from revision_pipeline.pipelines.curate.nodes import audit_phi
 from revision_pipeline.pipelines.pretrain import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Tokenizer, contrastive pretraining of RetinaCLIP, then the PHI audit again.
 
-    The audit reuses the archive's identifiers that ``curate`` kept inside the boundary
+    The audit (``deid.phi_audit``, with ``pretrain.audit``'s own paths) reuses the
+    archive's identifiers that ``curate`` kept inside the boundary
     (``archive_identifiers``), so it needs a curate run first, as the pairs do.
     """
     return Pipeline(
@@ -27,11 +27,11 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="pretrain_model",
             ),
             Node(
-                func=audit_phi,
+                func=nodes.audit_after_pretraining,
                 inputs=[
                     "archive_identifiers",
                     "demo_truth_phi_optional",
-                    "params:curate",
+                    "params:pretrain",
                     # read last: the tokenizer vocabulary and the model are audited too
                     "tokenizer",
                     "retina_clip",
