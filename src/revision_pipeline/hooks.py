@@ -21,6 +21,7 @@ PARAMETER_MODELS: dict[str, str] = {
     "curate": "revision_pipeline.pipelines.curate.nodes:CurateConfig",
     "pretrain": "revision_pipeline.pipelines.pretrain.nodes:PretrainConfig",
     "evaluate": "revision_pipeline.evaluation.config:EvaluateConfig",
+    "model_card": "revision_pipeline.reporting.config:ModelCardConfig",
 }
 
 

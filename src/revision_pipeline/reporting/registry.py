@@ -1,0 +1,213 @@
+"""The training run's history, and the model in the MLflow model registry with its card.
+
+All calls go through the tracking URI MLflow is set to (inside ``kedro run``: the project's
+``conf/*/mlflow.yml``, ``sqlite:///mlflow.db``; the registry shares it), so ``make
+mlflow-ui`` shows the registered model beside the runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from revision_pipeline.reporting.model_card import CURVES_FILE
+
+logger = logging.getLogger(__name__)
+
+#: The card's file name, in the model folder and among the run's artifacts.
+CARD_FILE = "model_card.md"
+#: MLflow keeps registry descriptions in a 5,000-character column.
+DESCRIPTION_LIMIT = 5000
+#: The file MLflow runs to build the pyfunc (models-from-code).
+PYFUNC_ENTRY = Path(__file__).with_name("pyfunc_entry.py")
+#: What a host needs to load the pyfunc (the package itself must be importable too).
+PIP_REQUIREMENTS = (
+    "mlflow==3.17.2",
+    "torch==2.14.1",
+    "timm==1.0.31",
+    "transformers==5.24.0",
+    "tokenizers==0.23.3",
+    "jieba==0.42.1",
+    "pillow>=13,<14",
+    "numpy>=2.4,<2.5",
+    "pandas==3.1.1",
+)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Where the model landed: registered name and version, the logged model, the run."""
+
+    name: str
+    version: str
+    model_uri: str
+    run_id: str
+    tracking_uri: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def find_training_run(model_version: str, client: Any | None = None) -> Any | None:
+    """The MLflow run that wrote model folder version ``model_version``, or None.
+
+    kedro-mlflow tags each run with the Kedro session id (tag ``run_id``), which is also the
+    save version of every versioned dataset the run wrote, the model folder included.
+    """
+    from mlflow import MlflowClient
+
+    client = client or MlflowClient()
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    if not experiments:
+        return None
+    runs = client.search_runs(
+        experiments,
+        filter_string=f"tags.run_id = '{model_version}'",
+        order_by=["attributes.start_time DESC"],
+        max_results=5,
+    )
+    for run in runs:
+        if any(key.startswith("pretrain.") for key in run.data.metrics):
+            return run
+    return runs[0] if runs else None
+
+
+def loss_history(
+    run: Any | None, names: Sequence[str] = ("pretrain.loss",), client: Any | None = None
+) -> dict[str, list[tuple[int, float]]]:
+    """``{name without "pretrain.": [(step, value), ...]}`` of the run's metric histories."""
+    if run is None:
+        return {}
+    from mlflow import MlflowClient
+
+    client = client or MlflowClient()
+    out = {}
+    for name in names:
+        history = client.get_metric_history(run.info.run_id, name)
+        if history:
+            short = name.removeprefix("pretrain.")
+            out[short] = sorted((int(m.step), float(m.value)) for m in history)
+    return out
+
+
+def training_params(run: Any | None) -> dict[str, str]:
+    """The run's ``pretrain.*`` parameters (empty without a run)."""
+    if run is None:
+        return {}
+    return {k: v for k, v in run.data.params.items() if k.startswith("pretrain.")}
+
+
+def short_description(card: str, pointer: str, limit: int = DESCRIPTION_LIMIT) -> str:
+    """The card cut to whole sections that fit ``limit`` characters, then ``pointer``."""
+    sections = card.split("\n## ")
+    text = sections[0].rstrip() + "\n"
+    room = limit - len(pointer) - 2
+    for section in sections[1:]:
+        candidate = f"{text}\n## {section.rstrip()}\n"
+        if len(candidate) > room:
+            continue
+        text = candidate
+    return (text + "\n" + pointer)[:limit]
+
+
+def write_into_model_folder(model_dir: Path, card: str, curves: Image.Image) -> list[Path]:
+    """Put the card and its curves figure beside the weights (the folder travels with both)."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        raise FileNotFoundError(f"model folder {model_dir} does not exist: run pretrain first")
+    card_path = model_dir / CARD_FILE
+    card_path.write_text(card, encoding="utf-8")
+    curves_path = model_dir / CURVES_FILE
+    curves.save(curves_path)
+    return [card_path, curves_path]
+
+
+def register_model(
+    model_dir: Path,
+    card: str,
+    curves: Image.Image,
+    name: str,
+    *,
+    tags: dict[str, str] | None = None,
+    crop_side: int = 512,
+    jpeg_quality: int = 90,
+) -> Registration:
+    """Log the model folder as a pyfunc, register it under ``name``, attach the card.
+
+    The card and its curves go into the model folder, into the run's artifacts
+    (``model_card/``), and into the descriptions of the registered model and of the new
+    version (cut to whole sections under MLflow's 5,000 characters, with a pointer to the
+    full card). Logs into the active run when there is one (``kedro run`` opens it), else
+    into a new run named ``model_card``.
+
+    Args:
+        model_dir: the saved model folder (``models.save_pretrained`` layout).
+        card: the Markdown card.
+        curves: the training-curves figure the card shows.
+        name: registered model name.
+        tags: extra tags for the model version (e.g. the Kedro model version).
+        crop_side: curate's crop side, used by the pyfunc on photo files.
+        jpeg_quality: curate's crop JPEG quality.
+    """
+    import mlflow
+    import pandas as pd
+    from mlflow import MlflowClient
+    from mlflow.models import infer_signature
+
+    from revision_pipeline.reporting.pyfunc import MODEL_DIR_ARTIFACT, finding_codes
+
+    model_dir = Path(model_dir)
+    written = write_into_model_folder(model_dir, card, curves)
+    signature = infer_signature(
+        pd.DataFrame({"image_path": ["photo.jpg"]}),
+        pd.DataFrame({"crop_status": ["disc"], **{c: [0.1] for c in finding_codes()}}),
+    )
+    own_run = mlflow.active_run() is None
+    run = mlflow.start_run(run_name="model_card") if own_run else mlflow.active_run()
+    try:
+        # the pyfunc's artifacts are the weights, config and tokenizer only
+        staging = model_dir.parent / f".{model_dir.name}.pyfunc-staging"
+        if staging.exists():
+            shutil.rmtree(staging)
+        shutil.copytree(model_dir, staging, ignore=shutil.ignore_patterns("*.png"))
+        try:
+            info = mlflow.pyfunc.log_model(
+                name="retina_clip",
+                python_model=str(PYFUNC_ENTRY),
+                artifacts={MODEL_DIR_ARTIFACT: str(staging)},
+                model_config={"crop_side": crop_side, "jpeg_quality": jpeg_quality},
+                signature=signature,
+                pip_requirements=list(PIP_REQUIREMENTS),
+                metadata={"package": "revision_pipeline", "card": CARD_FILE},
+            )
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        for path in written:
+            mlflow.log_artifact(str(path), "model_card")
+        version = mlflow.register_model(info.model_uri, name, tags=tags or None)
+    finally:
+        if own_run:
+            mlflow.end_run()
+    client = MlflowClient()
+    pointer = (
+        f"Full card: artifact `model_card/{CARD_FILE}` of run {run.info.run_id}, and "
+        f"`{CARD_FILE}` in the model folder."
+    )
+    description = short_description(card, pointer)
+    client.update_registered_model(name, description=description)
+    client.update_model_version(name, version.version, description=description)
+    registration = Registration(
+        name=name,
+        version=str(version.version),
+        model_uri=f"models:/{name}/{version.version}",
+        run_id=run.info.run_id,
+        tracking_uri=mlflow.get_tracking_uri(),
+    )
+    logger.info("registered %s version %s (%s)", name, version.version, info.model_uri)
+    return registration
