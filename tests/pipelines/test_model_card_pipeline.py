@@ -1,0 +1,60 @@
+"""`kedro run --pipeline=model_card` on what earlier runs leave: the card in the model folder
+and data/08_reporting, and the model in the project's MLflow registry (what `make mlflow-ui`
+opens)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from card_helpers import audit, funnel, metrics, summary, suspected
+from evaluation_helpers import save_tiny_model
+
+VERSION = "2026-12-01T10.00.00.000Z"
+
+
+def _earlier_runs(project: Path) -> Path:
+    """The outputs of curate, pretrain and evaluate that the card reads."""
+    reporting = project / "data" / "08_reporting"
+    reporting.mkdir(parents=True)
+    funnel().to_csv(reporting / "curation_funnel.csv", index=False)
+    (reporting / "pretrain_summary.json").write_text(json.dumps(summary()))
+    audit().to_csv(reporting / "phi_audit.csv", index=False)
+    audit().to_csv(reporting / "phi_audit_pretrain.csv", index=False)
+    suspected().to_csv(reporting / "suspected_names.csv", index=False)
+    versioned = reporting / "evaluation_metrics.parquet" / VERSION / "evaluation_metrics.parquet"
+    versioned.parent.mkdir(parents=True)
+    metrics().to_parquet(versioned)
+    return save_tiny_model(project / "data" / "06_models" / "retina_clip" / VERSION / "retina_clip")
+
+
+@pytest.mark.slow
+def test_model_card_pipeline_writes_the_card_and_registers_the_model(
+    kedro_project: Path, run_kedro
+) -> None:
+    model_dir = _earlier_runs(kedro_project)
+    run_kedro(kedro_project, "run", "--pipeline=model_card")
+
+    reporting = kedro_project / "data" / "08_reporting"
+    card = (reporting / "model_card.md").read_text(encoding="utf-8")
+    assert (model_dir / "model_card.md").read_text(encoding="utf-8") == card
+    assert (reporting / "model_card_training_curves.png").stat().st_size > 10_000
+    assert f"**model version**: `{VERSION}`" in card
+    assert "**photos found**: 50; **kept as pairs**: 39" in card
+    assert "| benchA | 111 | 0.812 [0.770, 0.854]" in card
+
+    registration = json.loads((reporting / "model_registration.json").read_text())
+    assert registration["registered"] and registration["version"] == "1"
+    assert registration["tracking_uri"].endswith("mlflow.db")
+
+    # the project's store (conf/base/mlflow.yml), the one `make mlflow-ui` opens
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{kedro_project / 'mlflow.db'}")
+    version = client.get_model_version("retina_clip", "1")
+    assert version.description.startswith("# Model card: retina_clip")
+    assert version.tags["kedro_model_version"] == VERSION
+    assert version.run_id == registration["run_id"]
+    run = client.get_run(registration["run_id"])
+    assert run.data.tags.get("kedro_command", "").endswith("--pipeline=model_card")

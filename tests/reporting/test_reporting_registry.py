@@ -1,0 +1,110 @@
+"""The model in the MLflow model registry: a pyfunc around the folder, the card attached."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+from card_helpers import inputs
+from evaluation_helpers import TINTS, disc_photo, save_photo, save_tiny_model
+from mlflow import MlflowClient
+
+from revision_pipeline.reporting import registry
+from revision_pipeline.reporting.model_card import build_model_card, curves_figure
+from revision_pipeline.reporting.pyfunc import finding_codes
+
+
+@pytest.fixture
+def tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A throw-away tracking store (artifacts under tmp_path too); no run left open."""
+    monkeypatch.chdir(tmp_path)  # the default artifact root is relative to the cwd
+    previous = mlflow.get_tracking_uri()
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)
+    yield uri
+    while mlflow.active_run() is not None:
+        mlflow.end_run()
+    mlflow.set_tracking_uri(previous)
+
+
+def test_training_run_is_found_by_the_model_version(tracking: str) -> None:
+    with mlflow.start_run(tags={"run_id": "2026-01-01T00.00.00.000Z"}):
+        mlflow.log_metric("curate.pairs_kept", 10)
+    with mlflow.start_run(tags={"run_id": "2026-01-02T00.00.00.000Z"}) as run:
+        mlflow.log_param("pretrain.train.lr", 0.002)
+        for step, loss in ((10, 3.0), (20, 2.0)):
+            mlflow.log_metric("pretrain.loss", loss, step=step)
+    found = registry.find_training_run("2026-01-02T00.00.00.000Z")
+    assert found.info.run_id == run.info.run_id
+    assert registry.loss_history(found) == {"loss": [(10, 3.0), (20, 2.0)]}
+    assert registry.training_params(found) == {"pretrain.train.lr": "0.002"}
+    assert registry.find_training_run("1999-01-01T00.00.00.000Z") is None
+    assert registry.loss_history(None) == {} and registry.training_params(None) == {}
+
+
+def test_short_description_keeps_whole_sections_under_the_limit() -> None:
+    card = build_model_card(inputs())
+    text = registry.short_description(card, "Full card: see the artifact.", limit=2500)
+    assert len(text) <= 2500 and text.endswith("Full card: see the artifact.")
+    assert text.startswith("# Model card: retina_clip") and "## Intended use" in text
+    assert "## Evaluation" not in text or "| benchA |" in text  # never half a section
+    assert registry.short_description(card, "x", limit=len(card) + 10).startswith(card.rstrip())
+
+
+@pytest.mark.slow
+def test_register_model_attaches_the_card_and_loads_as_pyfunc(
+    tracking: str, tmp_path: Path
+) -> None:
+    model_dir = save_tiny_model(tmp_path / "06_models" / "v1" / "retina_clip")
+    card_inputs = inputs()
+    card = build_model_card(card_inputs)
+    curves = curves_figure(card_inputs.loss_history, card_inputs.summary)
+
+    first = registry.register_model(model_dir, card, curves, "retina_clip", crop_side=64)
+    second = registry.register_model(model_dir, card, curves, "retina_clip", crop_side=64)
+    assert (first.version, second.version) == ("1", "2")
+    assert first.tracking_uri == tracking
+
+    # the card sits in the model folder and among the run's artifacts
+    assert (model_dir / registry.CARD_FILE).read_text(encoding="utf-8") == card
+    client = MlflowClient()
+    artifacts = {a.path for a in client.list_artifacts(first.run_id, "model_card")}
+    assert artifacts == {"model_card/model_card.md", "model_card/model_card_training_curves.png"}
+
+    # and in the descriptions (whole sections, with the numbers), version and model alike
+    version = client.get_model_version("retina_clip", "1")
+    assert version.description.startswith("# Model card: retina_clip")
+    assert "zero-shot mean AUROC 0.875" in version.description
+    assert f"run {first.run_id}" in version.description
+    latest = client.get_model_version("retina_clip", "2").description
+    assert f"run {second.run_id}" in latest  # the registered model describes its latest version
+    assert client.get_registered_model("retina_clip").description == latest
+
+    # what a user loads: the pyfunc scores photos on the canonical findings
+    loaded = mlflow.pyfunc.load_model("models:/retina_clip/1")
+    photo = save_photo(disc_photo(TINTS["glaucoma"], seed=3), tmp_path / "photo.png")
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"not a photo")
+    scores = loaded.predict(pd.DataFrame({"image_path": [str(photo), str(bad)]}))
+    assert list(scores.columns) == ["crop_status", *finding_codes()]
+    assert scores.loc[0, "crop_status"] in {"disc", "centre"}
+    assert np.isclose(scores.loc[0, finding_codes()].astype(float).sum(), 1.0, atol=1e-5)
+    assert scores.loc[1, "crop_status"].startswith("unreadable")
+    assert scores.loc[1, finding_codes()].isna().all()
+    # the registry holds no pickle of the network
+    local = Path(mlflow.artifacts.download_artifacts(loaded.metadata.get_model_info().model_uri))
+    assert not list(local.rglob("*.pkl")) and list(local.rglob("model.safetensors"))
+
+
+def test_register_model_needs_the_folder(tracking: str, tmp_path: Path) -> None:
+    card_inputs = inputs()
+    with pytest.raises(FileNotFoundError, match="run pretrain first"):
+        registry.register_model(
+            tmp_path / "missing",
+            build_model_card(card_inputs),
+            curves_figure({}, {}),
+            "retina_clip",
+        )
