@@ -58,3 +58,25 @@ def test_model_card_pipeline_writes_the_card_and_registers_the_model(
     assert version.run_id == registration["run_id"]
     run = client.get_run(registration["run_id"])
     assert run.data.tags.get("kedro_command", "").endswith("--pipeline=model_card")
+
+
+def test_register_model_false_writes_the_card_into_the_folder_only(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from revision_pipeline.pipelines.model_card.nodes import register_model
+
+    model_dir = tmp_path / "retina_clip" / VERSION / "retina_clip"
+    model_dir.mkdir(parents=True)
+    out = register_model(
+        model_dir, "# Model card\n", Image.new("RGB", (8, 8)), {"register_model": False}, {}
+    )
+    assert out == {"registered": False, "model_dir": str(model_dir)}
+    assert (model_dir / "model_card.md").read_text(encoding="utf-8") == "# Model card\n"
+    assert (model_dir / "model_card_training_curves.png").is_file()
+
+
+def test_card_needs_a_trained_model() -> None:
+    from revision_pipeline.pipelines.model_card.nodes import write_model_card
+
+    with pytest.raises(FileNotFoundError, match="--pipeline=pretrain"):
+        write_model_card(None, funnel(), summary(), metrics(), audit(), audit(), suspected(), {})

@@ -10,5 +10,5 @@ class ModelCardConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     registered_model_name: str = Field("retina_clip", min_length=1, pattern=r"^[\w.-]+$")
-    register: bool = True  # false: the card only (no MLflow registry entry)
+    register_model: bool = True  # false: the card only (no MLflow registry entry)
     data_description: str | None = None  # null: the synthetic demo archive

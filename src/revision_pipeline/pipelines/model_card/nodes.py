@@ -1,4 +1,4 @@
-"""Nodes of the ``model_card`` pipeline (thin: the work lives in ``revision_pipeline.reporting``)."""
+"""Nodes of the ``model_card`` pipeline (thin: the work lives in ``reporting``)."""
 
 from __future__ import annotations
 
@@ -90,9 +90,9 @@ def register_model(
 
     config = ModelCardConfig.model_validate(params)
     model_dir = Path(model_dir)
-    if not config.register:
+    if not config.register_model:
         registry.write_into_model_folder(model_dir, card, curves)
-        logger.info("model_card.register is false: card written into %s only", model_dir)
+        logger.info("model_card.register_model is false: card written into %s only", model_dir)
         return {"registered": False, "model_dir": str(model_dir)}
     registration = registry.register_model(
         model_dir,
