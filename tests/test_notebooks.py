@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,9 @@ def _tiny_project(root: Path) -> None:
 
 
 @pytest.mark.slow
-def test_notebook_runs_top_to_bottom(kedro_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs_top_to_bottom(
+    kedro_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import nbformat
     from nbclient import NotebookClient
 
@@ -47,12 +50,18 @@ def test_notebook_runs_top_to_bottom(kedro_project: Path, monkeypatch: pytest.Mo
     parameters = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(parameters) == 1, "one cell tagged 'parameters' sets how much is shown"
     parameters[0].source = "N_SAMPLES = 3\nN_MAP = 30\nSEED = 0"
+    # the kernel is this interpreter, whatever kernels the machine has installed
+    spec = tmp_path / "jupyter" / "kernels" / "revision-test"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     monkeypatch.setenv("DO_NOT_TRACK", "true")
     monkeypatch.setenv("KEDRO_DISABLE_TELEMETRY", "true")
     client = NotebookClient(
         notebook,
         timeout=120,
-        kernel_name="python3",
+        kernel_name="revision-test",
         resources={"metadata": {"path": str(kedro_project / "notebooks")}},
     )
     client.execute()  # raises CellExecutionError naming the cell that failed
