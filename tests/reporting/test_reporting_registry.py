@@ -45,13 +45,18 @@ def test_training_run_is_found_by_the_model_version(tracking: str) -> None:
     assert registry.loss_history(None) == {} and registry.training_params(None) == {}
 
 
-def test_short_description_keeps_whole_sections_under_the_limit() -> None:
+def test_short_description_fits_and_keeps_the_headline_numbers() -> None:
     card = build_model_card(inputs())
     text = registry.short_description(card, "Full card: see the artifact.", limit=2500)
     assert len(text) <= 2500 and text.endswith("Full card: see the artifact.")
-    assert text.startswith("# Model card: retina_clip") and "## Intended use" in text
-    assert "## Evaluation" not in text or "| benchA |" in text  # never half a section
-    assert registry.short_description(card, "x", limit=len(card) + 10).startswith(card.rstrip())
+    assert text.startswith("# Model card: retina_clip")
+    assert "zero-shot mean AUROC 0.875" in text  # the title block always stays
+    assert "| benchA | 111 | 0.812 [0.770, 0.854]" in text  # the zero-shot table comes first
+    assert "Clinical cohorts" not in text and "More tables in the full card" in text
+    titles = [line for line in text.splitlines() if line.startswith("## ")]
+    assert titles == sorted(titles, key=card.index)  # in the card's order
+    whole = registry.short_description(card, "x", limit=len(card) + 10)
+    assert whole == card.rstrip() + "\n\nx"
 
 
 @pytest.mark.slow

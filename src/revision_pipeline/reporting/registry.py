@@ -103,17 +103,51 @@ def training_params(run: Any | None) -> dict[str, str]:
     return {k: v for k, v in run.data.params.items() if k.startswith("pretrain.")}
 
 
+#: Sections kept first when the card is cut to fit a description (the rest as room allows).
+DESCRIPTION_PRIORITY = ("Evaluation", "Limitations", "Intended use", "PHI audit")
+#: Sections that give only their first table to a description that must be cut.
+DESCRIPTION_HEADLINE = frozenset({"Evaluation", "Training data", "Training"})
+
+
+def _headline_only(section: str) -> str:
+    """A section cut after its first table (Evaluation: the zero-shot table)."""
+    lines, seen_table = [], False
+    for line in section.splitlines():
+        if seen_table and not line.startswith("|"):
+            break
+        seen_table = seen_table or line.startswith("|")
+        lines.append(line)
+    return "\n".join(lines) + "\n\n_More tables in the full card._"
+
+
 def short_description(card: str, pointer: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    """The card cut to whole sections that fit ``limit`` characters, then ``pointer``."""
-    sections = card.split("\n## ")
-    text = sections[0].rstrip() + "\n"
-    room = limit - len(pointer) - 2
-    for section in sections[1:]:
-        candidate = f"{text}\n## {section.rstrip()}\n"
-        if len(candidate) > room:
-            continue
-        text = candidate
-    return (text + "\n" + pointer)[:limit]
+    """The card cut to fit ``limit`` characters, then ``pointer``.
+
+    The title block always stays; then whole sections are taken in the order of
+    :data:`DESCRIPTION_PRIORITY` and then the card's own, while they fit; the long tabular
+    sections (:data:`DESCRIPTION_HEADLINE`), and any section too long to fit whole, give
+    only their first table. They are written back in the card's order.
+    """
+    if len(card) + len(pointer) + 2 <= limit:
+        return f"{card.rstrip()}\n\n{pointer}"
+    title, *sections = card.split("\n## ")
+    names = [section.split("\n", 1)[0].strip() for section in sections]
+    order = [n for n in DESCRIPTION_PRIORITY if n in names] + [
+        n for n in names if n not in DESCRIPTION_PRIORITY
+    ]
+    room = limit - len(pointer) - len(title) - 4
+    chosen: dict[str, str] = {}
+    for name in order:
+        section = sections[names.index(name)].rstrip()
+        if name in DESCRIPTION_HEADLINE:
+            section = _headline_only(section)
+        for candidate in (section, _headline_only(section)):
+            if len(candidate) + 5 <= room:
+                chosen[name] = candidate
+                room -= len(candidate) + 5
+                break
+    body = "".join(f"\n\n## {chosen[n]}" for n in names if n in chosen)
+    return f"{title.rstrip()}{body}\n\n{pointer}"[:limit]
 
 
 def write_into_model_folder(model_dir: Path, card: str, curves: Image.Image) -> list[Path]:
