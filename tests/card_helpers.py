@@ -1,6 +1,10 @@
-"""Small inputs of the model card with known numbers (no run needed)."""
+"""Small inputs of the model card with known numbers (no run needed), and a tracking store."""
 
 from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -190,3 +194,20 @@ def inputs(**overrides) -> CardInputs:
     )
     values.update(overrides)
     return CardInputs(**values)
+
+
+_TEMPLATE_DB: Path | None = None
+
+
+def tracking_db_copy(dest: Path) -> Path:
+    """A fresh, empty MLflow database at ``dest``: a copy of one built once per process
+    (building MLflow's schema takes seconds; the tests of the registry need several)."""
+    global _TEMPLATE_DB
+    if _TEMPLATE_DB is None or not _TEMPLATE_DB.exists():
+        from revision_pipeline.tracking import ensure_tracking_db
+
+        _TEMPLATE_DB = Path(tempfile.mkdtemp(prefix="mlflow-template-")) / "mlflow.db"
+        ensure_tracking_db(_TEMPLATE_DB)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(_TEMPLATE_DB, dest)
+    return dest

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from card_helpers import funnel
+from card_helpers import funnel, tracking_db_copy
 from evaluation_helpers import save_tiny_model
 from pairs_helpers import write_pairs
 
@@ -35,6 +35,7 @@ def _tiny_project(root: Path) -> None:
     reporting = root / "data/08_reporting"
     reporting.mkdir(parents=True)
     funnel().to_csv(reporting / "curation_funnel.csv", index=False)
+    tracking_db_copy(root / "mlflow.db")  # what `make install` creates
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from card_helpers import audit, funnel, metrics, summary, suspected
+from card_helpers import audit, funnel, metrics, summary, suspected, tracking_db_copy
 from evaluation_helpers import save_tiny_model
 
 VERSION = "2026-12-01T10.00.00.000Z"
@@ -34,6 +34,7 @@ def test_model_card_pipeline_writes_the_card_and_registers_the_model(
     kedro_project: Path, run_kedro
 ) -> None:
     model_dir = _earlier_runs(kedro_project)
+    tracking_db_copy(kedro_project / "mlflow.db")  # what `make install` creates
     run_kedro(kedro_project, "run", "--pipeline=model_card")
 
     reporting = kedro_project / "data" / "08_reporting"

@@ -8,7 +8,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-from card_helpers import inputs
+from card_helpers import inputs, tracking_db_copy
 from evaluation_helpers import TINTS, disc_photo, save_photo, save_tiny_model
 from mlflow import MlflowClient
 
@@ -22,7 +22,7 @@ def tracking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A throw-away tracking store (artifacts under tmp_path too); no run left open."""
     monkeypatch.chdir(tmp_path)  # the default artifact root is relative to the cwd
     previous = mlflow.get_tracking_uri()
-    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    uri = f"sqlite:///{tracking_db_copy(tmp_path / 'mlflow.db')}"
     mlflow.set_tracking_uri(uri)
     yield uri
     while mlflow.active_run() is not None:
