@@ -16,8 +16,9 @@ logger = logging.getLogger(__name__)
 
 
 def _model_version(model_dir: Path) -> str:
-    """``data/06_models/retina_clip/<version>/retina_clip`` -> ``<version>``."""
-    return model_dir.parent.name if model_dir.parent.name != "data" else model_dir.name
+    """``data/06_models/retina_clip/<version>/retina_clip`` -> ``<version>`` (the Kedro
+    save version, which is also the session id kedro-mlflow tags the training run with)."""
+    return model_dir.parent.name
 
 
 def write_model_card(
