@@ -56,8 +56,14 @@ def funnel() -> pd.DataFrame:
     return pd.DataFrame(rows).fillna(0)
 
 
-def metrics() -> pd.DataFrame:
-    """Zero-shot on two benchmarks, one class under the floor, a cohort, retrieval, a probe."""
+#: The model the helpers' card describes, and which their metrics scored.
+MODEL_VERSION = "2026-12-03T12.28.45.124Z"
+MODEL_HASH = "0123456789abcdef"
+
+
+def metrics(model_hash: str = MODEL_HASH, model_version: str = MODEL_VERSION) -> pd.DataFrame:
+    """Zero-shot on two benchmarks, one class under the floor, a cohort, retrieval, a probe,
+    scored on the model ``model_hash`` (as the evaluate pipeline records it)."""
     rows = []
 
     def add(
@@ -88,6 +94,8 @@ def metrics() -> pd.DataFrame:
                 n=n,
                 trainable_params=np.nan,
                 seconds=np.nan,
+                model_hash=model_hash,
+                model_version=model_version,
             )
         )
 
@@ -176,8 +184,8 @@ def suspected() -> pd.DataFrame:
 def inputs(**overrides) -> CardInputs:
     values = dict(
         model_name="retina_clip",
-        model_version="2026-12-03T12.28.45.124Z",
-        model_hash="0123456789abcdef",
+        model_version=MODEL_VERSION,
+        model_hash=MODEL_HASH,
         config=config(),
         summary=summary(),
         funnel=funnel(),

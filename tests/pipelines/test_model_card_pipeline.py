@@ -5,11 +5,14 @@ opens)."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
-from card_helpers import audit, funnel, metrics, summary, suspected, tracking_db_copy
+from card_helpers import audit, config, funnel, metrics, summary, suspected, tracking_db_copy
 from evaluation_helpers import save_tiny_model
+
+from revision_pipeline.evaluation.features import folder_hash
 
 VERSION = "2026-12-01T10.00.00.000Z"
 
@@ -23,10 +26,13 @@ def _earlier_runs(project: Path) -> Path:
     audit().to_csv(reporting / "phi_audit.csv", index=False)
     audit().to_csv(reporting / "phi_audit_pretrain.csv", index=False)
     suspected().to_csv(reporting / "suspected_names.csv", index=False)
+    model_dir = save_tiny_model(
+        project / "data" / "06_models" / "retina_clip" / VERSION / "retina_clip"
+    )
     versioned = reporting / "evaluation_metrics.parquet" / VERSION / "evaluation_metrics.parquet"
     versioned.parent.mkdir(parents=True)
-    metrics().to_parquet(versioned)
-    return save_tiny_model(project / "data" / "06_models" / "retina_clip" / VERSION / "retina_clip")
+    metrics(folder_hash(model_dir), VERSION).to_parquet(versioned)  # evaluate scored it
+    return model_dir
 
 
 @pytest.mark.slow
@@ -81,3 +87,47 @@ def test_card_needs_a_trained_model() -> None:
 
     with pytest.raises(FileNotFoundError, match="--pipeline=pretrain"):
         write_model_card(None, funnel(), summary(), metrics(), audit(), audit(), suspected(), {})
+
+
+def _card(model_dir: Path, evaluation, monkeypatch) -> str:
+    """``write_model_card`` on a model folder, without an MLflow store."""
+    from revision_pipeline.pipelines.model_card.nodes import write_model_card
+    from revision_pipeline.reporting import registry
+
+    monkeypatch.setattr(registry, "find_training_run", lambda version: None)
+    card, _ = write_model_card(
+        model_dir, funnel(), summary(), evaluation, audit(), audit(), suspected(), {}
+    )
+    return card
+
+
+@pytest.fixture
+def carded_model(tmp_path: Path) -> Path:
+    """A model folder (config only: the card reads no weights) under a Kedro version."""
+    model_dir = tmp_path / "retina_clip" / VERSION / "retina_clip"
+    model_dir.mkdir(parents=True)
+    (model_dir / "config.json").write_text(json.dumps(config()))
+    return model_dir
+
+
+def test_card_of_a_model_evaluated_after_retraining_warns_and_shows_no_numbers(
+    carded_model: Path, monkeypatch, caplog
+) -> None:
+    previous = metrics("fedcba9876543210", "2026-11-30T09.00.00.000Z")
+    with caplog.at_level(logging.WARNING):
+        card = _card(carded_model, previous, monkeypatch)
+    assert "**No evaluation of this model exists.**" in card
+    assert "| benchA |" not in card
+    warning = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert "2026-11-30T09.00.00.000Z" in warning and VERSION in warning
+    assert "kedro run --pipeline=evaluate" in warning
+
+
+def test_card_of_the_evaluated_model_shows_its_numbers_without_warning(
+    carded_model: Path, monkeypatch, caplog
+) -> None:
+    own = metrics(folder_hash(carded_model), VERSION)
+    with caplog.at_level(logging.WARNING):
+        card = _card(carded_model, own, monkeypatch)
+    assert "| benchA | 111 | 0.812 [0.770, 0.854]" in card
+    assert not [r for r in caplog.records if "evaluation" in r.getMessage()]

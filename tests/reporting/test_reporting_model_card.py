@@ -5,15 +5,18 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from card_helpers import SECRET_FILE, funnel, inputs
+from card_helpers import MODEL_HASH, SECRET_FILE, funnel, inputs, metrics
 
 from revision_pipeline.reporting.model_card import (
     CURVES_FILE,
     build_model_card,
     curves_figure,
     funnel_totals,
+    match_evaluation,
     rejection_reasons,
 )
+
+OTHER_VERSION = "2026-11-30T09.00.00.000Z"
 
 
 def _section(card: str, title: str) -> str:
@@ -86,6 +89,47 @@ def test_without_evaluation_the_card_says_what_to_run() -> None:
     assert "not evaluated yet" in card
     card = build_model_card(inputs(metrics=pd.DataFrame()))
     assert "_Not evaluated yet_" in card
+
+
+def test_an_evaluation_of_another_model_is_not_shown() -> None:
+    """Retrained without evaluating: the latest evaluation scored the previous model."""
+    other = metrics(model_hash="fedcba9876543210", model_version=OTHER_VERSION)
+    card = build_model_card(inputs(metrics=other))
+    evaluation = _section(card, "Evaluation")
+    assert "**No evaluation of this model exists.**" in evaluation
+    assert OTHER_VERSION in evaluation and "fedcba9876543210" in evaluation
+    assert "kedro run --pipeline=evaluate" in evaluation
+    assert "kedro run --pipeline=model_card" in evaluation
+    assert "not evaluated (the latest evaluation scored another model)" in card
+    # none of the other model's numbers, in any section
+    for number in ("0.812", "0.875", "0.861", "0.348", "0.817"):
+        assert number not in card, number
+    assert "benchA/mild" not in _section(card, "Limitations")
+
+
+def test_only_the_rows_of_this_model_are_shown() -> None:
+    both = pd.concat(
+        [
+            metrics(model_hash="fedcba9876543210", model_version=OTHER_VERSION).assign(value=0.1),
+            metrics(),
+        ],
+        ignore_index=True,
+    )
+    match = match_evaluation(both, MODEL_HASH)
+    assert match.status == "match" and len(match.metrics) == len(metrics())
+    card = build_model_card(inputs(metrics=both))
+    assert "zero-shot mean AUROC 0.875" in card
+
+
+def test_an_evaluation_that_names_no_model_is_shown_with_a_caveat() -> None:
+    """A table written before evaluate recorded the model it scored."""
+    legacy = metrics().drop(columns=["model_hash", "model_version"])
+    assert match_evaluation(legacy, MODEL_HASH).status == "unrecorded"
+    card = build_model_card(inputs(metrics=legacy))
+    evaluation = _section(card, "Evaluation")
+    assert evaluation.startswith("\n_This evaluation does not record which model it scored")
+    assert "| benchA | 111 | 0.812 [0.770, 0.854]" in evaluation
+    assert "(evaluated model not recorded)" in card
 
 
 def test_phi_section_has_counts_and_never_a_value() -> None:

@@ -243,6 +243,52 @@ def curves_figure(
 
 # ---- evaluation ----------------------------------------------------------------------------
 
+#: The commands that evaluate the latest model and rebuild its card.
+EVALUATE_COMMANDS = (
+    "`kedro run --pipeline=evaluate`, then rebuild the card (`kedro run --pipeline=model_card`)"
+)
+
+
+@dataclass(frozen=True)
+class EvaluationMatch:
+    """Whether an evaluation table scored the model being carded.
+
+    Attributes:
+        status: ``"match"`` (rows of this model's hash), ``"other_model"`` (rows of other
+            models only), ``"unrecorded"`` (a table written before evaluate recorded the
+            model it scored), ``"none"`` (no evaluation).
+        metrics: the rows of this model (``"match"``), the whole table (``"unrecorded"``),
+            else None.
+        evaluated: the version (or hash) the table's rows name when they are another
+            model's; ``""`` otherwise.
+    """
+
+    status: str
+    metrics: pd.DataFrame | None = None
+    evaluated: str = ""
+
+
+def match_evaluation(metrics: pd.DataFrame | None, model_hash: str) -> EvaluationMatch:
+    """The rows of ``metrics`` that scored the model folder of hash ``model_hash``.
+
+    The evaluate pipeline writes the scored folder's hash (``evaluation.features.
+    folder_hash``) and Kedro version on every row (``model_hash``, ``model_version``).
+    """
+    if metrics is None or metrics.empty:
+        return EvaluationMatch("none")
+    recorded = metrics.get("model_hash", pd.Series("", index=metrics.index)).fillna("")
+    if not recorded.astype(str).str.len().any():
+        return EvaluationMatch("unrecorded", metrics)
+    mine = metrics[recorded.astype(str) == model_hash]
+    if len(mine):
+        return EvaluationMatch("match", mine.reset_index(drop=True))
+    other = metrics[recorded.astype(str).str.len() > 0].iloc[0]
+    version = other.get("model_version")
+    label = f"hash `{other['model_hash']}`"
+    if isinstance(version, str) and version:
+        label = f"`{version}` ({label})"
+    return EvaluationMatch("other_model", None, label)
+
 
 def _pick(df: pd.DataFrame, **where: Any) -> pd.DataFrame:
     mask = np.ones(len(df), bool)
@@ -290,18 +336,31 @@ def out_of_reach(metrics: pd.DataFrame, floor: float = CLASS_FLOOR) -> list[str]
     return out
 
 
-def evaluation_section(metrics: pd.DataFrame | None) -> str:
-    """Headline tables: zero-shot, cohorts, retrieval, linear-probe baselines."""
-    if metrics is None or metrics.empty:
+def evaluation_section(match: EvaluationMatch) -> str:
+    """Headline tables: zero-shot, cohorts, retrieval, linear-probe baselines; or, when the
+    latest evaluation scored another model, a plain statement that this one has none."""
+    if match.status == "other_model":
         return (
-            "_Not evaluated yet_: run `kedro run --pipeline=evaluate`, then rebuild the card "
-            "(`kedro run --pipeline=model_card`).\n"
+            "**No evaluation of this model exists.** The latest evaluation scored another "
+            f"model, {match.evaluated}; its numbers are not shown here. Run "
+            f"{EVALUATE_COMMANDS}.\n"
         )
+    if match.metrics is None:
+        return f"_Not evaluated yet_: run {EVALUATE_COMMANDS}.\n"
     from revision_pipeline.evaluation.report import baselines_section, cohort_section
 
+    metrics = match.metrics
     zero_shot, _ = zero_shot_table(metrics)
     cohorts, retrieval = cohort_section(metrics)
+    caveat = (
+        "_This evaluation does not record which model it scored (it was written before "
+        "evaluate recorded the model's hash): it may be another model's. Run "
+        f"{EVALUATE_COMMANDS} to be sure._\n\n"
+        if match.status == "unrecorded"
+        else ""
+    )
     return (
+        f"{caveat}"
         "**Zero-shot classification** on the benchmark sets (macro one-vs-rest AUROC, 95% "
         "bootstrap interval; expert-knowledge prompts, no training on the benchmark):\n\n"
         f"{zero_shot}\n"
@@ -399,8 +458,9 @@ def limitations_section(inputs: CardInputs) -> str:
         "- **Labels**: training and cohort labels are extracted from the report text "
         "(negation-aware rules), not graded by a person.\n"
     )
-    if inputs.metrics is not None and not inputs.metrics.empty:
-        low = out_of_reach(inputs.metrics)
+    metrics = match_evaluation(inputs.metrics, inputs.model_hash).metrics
+    if metrics is not None:
+        low = out_of_reach(metrics)
         if low:
             text += (
                 f"- **Out-of-reach classes** (zero-shot AUROC below {CLASS_FLOOR:.2f}): "
@@ -437,9 +497,15 @@ Or the folder itself: `revision_pipeline.models.load_pretrained(folder)`.
 
 def build_model_card(inputs: CardInputs) -> str:
     """The whole card as Markdown."""
-    evaluated = inputs.metrics is not None and not inputs.metrics.empty
-    mean = zero_shot_table(inputs.metrics)[1] if evaluated else None
-    headline = f"zero-shot mean AUROC {mean:.3f}" if mean is not None else "not evaluated yet"
+    match = match_evaluation(inputs.metrics, inputs.model_hash)
+    mean = zero_shot_table(match.metrics)[1] if match.metrics is not None else None
+    if mean is not None:
+        headline = f"zero-shot mean AUROC {mean:.3f}"
+        headline += " (evaluated model not recorded)" if match.status == "unrecorded" else ""
+    elif match.status == "other_model":
+        headline = "not evaluated (the latest evaluation scored another model)"
+    else:
+        headline = "not evaluated yet"
     return (
         f"# Model card: {inputs.model_name}\n\n"
         f"- **model version**: `{inputs.model_version}` "
@@ -455,7 +521,7 @@ def build_model_card(inputs: CardInputs) -> str:
         "## Training\n\n"
         f"{training_section(inputs)}\n"
         "## Evaluation\n\n"
-        f"{evaluation_section(inputs.metrics)}\n"
+        f"{evaluation_section(match)}\n"
         "## PHI audit\n\n"
         f"{phi_section(inputs)}\n"
         "## Limitations\n\n"

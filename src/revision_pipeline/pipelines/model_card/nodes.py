@@ -34,15 +34,19 @@ def write_model_card(
     """The card (Markdown) and its training-curves figure, from what the runs wrote.
 
     The loss curve comes from the training run in MLflow (found by the model's version);
-    without it the card still holds the validation curves from the pretrain summary.
+    without it the card still holds the validation curves from the pretrain summary. The
+    evaluation is shown only when it scored this model folder (same hash); otherwise the card
+    says no evaluation of this model exists, and a warning says so here.
     """
     from revision_pipeline.evaluation.features import folder_hash
     from revision_pipeline.reporting import registry
     from revision_pipeline.reporting.model_card import (
         DEFAULT_DATA_DESCRIPTION,
+        EVALUATE_COMMANDS,
         CardInputs,
         build_model_card,
         curves_figure,
+        match_evaluation,
     )
 
     config = ModelCardConfig.model_validate(params)
@@ -53,6 +57,23 @@ def write_model_card(
         )
     model_dir = Path(model_dir)
     version = _model_version(model_dir)
+    model_hash = folder_hash(model_dir)
+    match = match_evaluation(metrics, model_hash)
+    if match.status == "other_model":
+        logger.warning(
+            "the latest evaluation scored model %s, not model %s (hash %s): the card shows no "
+            "evaluation; run %s",
+            match.evaluated,
+            version,
+            model_hash,
+            EVALUATE_COMMANDS,
+        )
+    elif match.status == "unrecorded":
+        logger.warning(
+            "the latest evaluation does not record which model it scored: the card shows it "
+            "with a caveat; run %s",
+            EVALUATE_COMMANDS,
+        )
     try:
         run = registry.find_training_run(version)
         history = registry.loss_history(run)
@@ -64,7 +85,7 @@ def write_model_card(
     inputs = CardInputs(
         model_name=config.registered_model_name,
         model_version=version,
-        model_hash=folder_hash(model_dir),
+        model_hash=model_hash,
         config=json.loads((model_dir / "config.json").read_text(encoding="utf-8")),
         summary=summary,
         funnel=funnel,
