@@ -113,3 +113,84 @@ def test_register_model_needs_the_folder(tracking: str, tmp_path: Path) -> None:
             curves_figure({}, {}),
             "retina_clip",
         )
+
+
+#: Run in a fresh interpreter: load the registered model where revision_pipeline is not
+#: installed (its editable install dropped from sys.path), score a photo, and list the
+#: top-level modules the package's code imported, with the distributions providing them.
+_LOAD_WITHOUT_PACKAGE = """
+import ast, json, sys
+from importlib.metadata import packages_distributions
+from importlib.util import find_spec
+from pathlib import Path
+
+sys.path = [p for p in sys.path if not (Path(p or ".") / "revision_pipeline").is_dir()]
+assert find_spec("revision_pipeline") is None, "revision_pipeline is still importable"
+import mlflow, pandas as pd
+
+scores = mlflow.pyfunc.load_model(sys.argv[1]).predict(pd.DataFrame({"image_path": [sys.argv[2]]}))
+import revision_pipeline
+
+imported = set()
+for name, module in list(sys.modules.items()):
+    if name.startswith("revision_pipeline") and getattr(module, "__file__", None):
+        for node in ast.walk(ast.parse(Path(module.__file__).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+loaded = {name.split(".")[0] for name in sys.modules}
+third_party = (imported & loaded) - set(sys.stdlib_module_names) - {"revision_pipeline"}
+dists = packages_distributions()
+print(json.dumps({
+    "package_file": revision_pipeline.__file__,
+    "crop_status": str(scores.loc[0, "crop_status"]),
+    "imports": {top: dists.get(top, [top]) for top in sorted(third_party)},
+}))
+"""
+
+
+@pytest.mark.slow
+def test_registered_model_loads_without_the_package_installed(
+    tracking: str, tmp_path: Path
+) -> None:
+    """The package's source travels with the model (code_paths), and its requirements name
+    every distribution that code imports, at the versions installed here."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    model_dir = save_tiny_model(tmp_path / "06_models" / "v1" / "retina_clip")
+    card_inputs = inputs()
+    registry.register_model(
+        model_dir, build_model_card(card_inputs), curves_figure({}, {}), "retina_clip", crop_side=64
+    )
+    photo = save_photo(disc_photo(TINTS["amd"], seed=5), tmp_path / "photo.png")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["MLFLOW_TRACKING_URI"] = tracking
+    done = subprocess.run(
+        [sys.executable, "-c", _LOAD_WITHOUT_PACKAGE, "models:/retina_clip/1", str(photo)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["crop_status"] in {"disc", "centre"}
+    assert "/code/revision_pipeline/" in result["package_file"]  # the copy logged with the model
+
+    requirements = Path(mlflow.pyfunc.get_model_dependencies("models:/retina_clip/1"))
+    pins = dict(line.split("==") for line in requirements.read_text().split() if "==" in line)
+    assert pins == dict(pin.split("==") for pin in registry.pip_requirements())
+    names = {name.lower() for name in pins}
+    missing = {
+        top: dists
+        for top, dists in result["imports"].items()
+        if not {d.lower() for d in dists} & names
+    }
+    assert not missing, f"imported by the pyfunc but not in its requirements: {missing}"
+    info = mlflow.models.get_model_info("models:/retina_clip/1")
+    assert info.metadata["package_version"] == registry.package_version()

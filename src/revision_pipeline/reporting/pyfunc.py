@@ -2,8 +2,9 @@
 
 The registry stores the model folder itself (safetensors weights, ``config.json``, the
 tokenizer) as an artifact, and this class as code (MLflow's models-from-code, through
-``pyfunc_entry.py``): nothing is pickled, so loading needs this package installed and
-no particular torch build to unpickle. ``predict`` takes a DataFrame with ``image_path``
+``pyfunc_entry.py``), with this package's source beside it (``code_paths``): nothing is
+pickled, and loading needs the distributions of the model's ``requirements.txt``, not an
+install of this package. ``predict`` takes a DataFrame with ``image_path``
 (photo files, cropped as curate crops them) or ``image`` (JPEG bytes of crops already
 made, as in the curated pairs) and returns, per photo, ``crop_status`` and the zero-shot
 probability of each canonical finding (softmax over the findings' prompt prototypes at

@@ -26,18 +26,48 @@ CARD_FILE = "model_card.md"
 DESCRIPTION_LIMIT = 5000
 #: The file MLflow runs to build the pyfunc (models-from-code).
 PYFUNC_ENTRY = Path(__file__).with_name("pyfunc_entry.py")
-#: What a host needs to load the pyfunc (the package itself must be importable too).
-PIP_REQUIREMENTS = (
-    "mlflow==3.17.2",
-    "torch==2.14.1",
-    "timm==1.0.31",
-    "transformers==5.24.0",
-    "tokenizers==0.23.3",
-    "jieba==0.42.1",
-    "pillow>=13,<14",
-    "numpy>=2.4,<2.5",
-    "pandas==3.1.1",
+#: The package's own source, logged with the pyfunc (``code_paths``): MLflow puts it on
+#: ``sys.path`` when the model is loaded, so a host needs no install of revision_pipeline,
+#: which no package index serves, and runs the code the model was registered with.
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
+#: Distributions the pyfunc's code imports when it loads and scores (pinned at the versions
+#: installed when the model is registered; see :func:`pip_requirements`).
+PYFUNC_DISTRIBUTIONS = (
+    "mlflow",
+    "torch",
+    "torchvision",
+    "timm",
+    "transformers",
+    "tokenizers",
+    "safetensors",
+    "jieba",
+    "opencc",
+    "opencv-python-headless",
+    "simplejpeg",
+    "pillow",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "pyyaml",
+    "tqdm",
 )
+
+
+def pip_requirements() -> list[str]:
+    """``name==version`` of :data:`PYFUNC_DISTRIBUTIONS` as installed here (the environment
+    that built and checked the model), for the pyfunc's ``requirements.txt``."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    pins = []
+    for name in PYFUNC_DISTRIBUTIONS:
+        try:
+            pins.append(f"{name}=={version(name)}")
+        except PackageNotFoundError as exc:
+            raise RuntimeError(
+                f"{name} is not installed, but the registered model imports it: "
+                "install the project's dependencies (make install)"
+            ) from exc
+    return pins
 
 
 @dataclass(frozen=True)
@@ -162,6 +192,13 @@ def write_into_model_folder(model_dir: Path, card: str, curves: Image.Image) -> 
     return [card_path, curves_path]
 
 
+def package_version() -> str:
+    """The version of the revision_pipeline source logged with the model."""
+    from revision_pipeline import __version__
+
+    return __version__
+
+
 def register_model(
     model_dir: Path,
     card: str,
@@ -217,8 +254,13 @@ def register_model(
                 artifacts={MODEL_DIR_ARTIFACT: str(staging)},
                 model_config={"crop_side": crop_side, "jpeg_quality": jpeg_quality},
                 signature=signature,
-                pip_requirements=list(PIP_REQUIREMENTS),
-                metadata={"package": "revision_pipeline", "card": CARD_FILE},
+                pip_requirements=pip_requirements(),
+                code_paths=[str(PACKAGE_DIR)],
+                metadata={
+                    "package": "revision_pipeline",
+                    "package_version": package_version(),
+                    "card": CARD_FILE,
+                },
             )
         finally:
             shutil.rmtree(staging, ignore_errors=True)
