@@ -59,6 +59,16 @@ def test_short_description_fits_and_keeps_the_headline_numbers() -> None:
     assert whole == card.rstrip() + "\n\nx"
 
 
+def test_short_description_of_a_model_without_its_evaluation_says_so() -> None:
+    from card_helpers import metrics
+
+    card = build_model_card(inputs(metrics=metrics(model_hash="fedcba9876543210")))
+    text = registry.short_description(card, "Full card: see the artifact.", limit=2500)
+    assert "**No evaluation of this model exists.**" in text
+    evaluation = text.split("## Evaluation", 1)[1].split("\n## ", 1)[0]
+    assert "More tables" not in evaluation  # it has none
+
+
 @pytest.mark.slow
 def test_register_model_attaches_the_card_and_loads_as_pyfunc(
     tracking: str, tmp_path: Path

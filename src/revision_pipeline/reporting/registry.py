@@ -147,7 +147,7 @@ def _headline_only(section: str) -> str:
             break
         seen_table = seen_table or line.startswith("|")
         lines.append(line)
-    return "\n".join(lines) + "\n\n_More tables in the full card._"
+    return "\n".join(lines) + ("\n\n_More tables in the full card._" if seen_table else "")
 
 
 def short_description(card: str, pointer: str, limit: int = DESCRIPTION_LIMIT) -> str:
