@@ -26,6 +26,7 @@ PARAMETER_MODELS: dict[str, str] = {
     "pretrain": "revision_pipeline.training.config:PretrainConfig",
     "evaluate": "revision_pipeline.evaluation.config:EvaluateConfig",
     "export": "revision_pipeline.deploy.config:ExportConfig",
+    "model_card": "revision_pipeline.reporting.config:ModelCardConfig",
 }
 
 #: The file patterns Kedro reads parameters from (``OmegaConfigLoader``'s defaults).

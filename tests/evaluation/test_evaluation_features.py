@@ -94,3 +94,11 @@ def test_imagenet_baseline_reads_a_local_backbone_checkpoint(
     assert torch.equal(base.model.visual.backbone.state_dict()[key], state[key])
     with pytest.raises(ModelLoadError, match="imagenet_checkpoint"):
         imagenet_like(loaded, tmp_path / "missing.safetensors")
+
+
+def test_folder_version_is_the_kedro_save_version_or_empty(tmp_path: Path) -> None:
+    from revision_pipeline.evaluation.features import folder_version
+
+    saved = tmp_path / "retina_clip" / "2026-12-03T12.28.45.124Z" / "retina_clip"
+    assert folder_version(saved) == "2026-12-03T12.28.45.124Z"
+    assert folder_version(tmp_path / "elsewhere" / "model") == ""

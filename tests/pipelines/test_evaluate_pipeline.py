@@ -135,6 +135,12 @@ def test_evaluate_pipeline_runs_in_process(tmp_path: Path) -> None:
     assert {"folders_roc", "folders_shots"} <= set(plots)
     assert plots["folders_roc"]().size[0] > 100
     assert np.isfinite(metrics["value"].dropna()).all()
+    # every row names the model folder it scored (the model card checks it)
+    from revision_pipeline.evaluation.features import folder_hash
+
+    assert set(metrics["model_hash"]) == {folder_hash(model)}
+    assert set(metrics["model_version"]) == {""}  # a folder outside Kedro's versioning
+    assert f"**model hash**: `{folder_hash(model)}`" in report
 
 
 def test_mlflow_metric_names_carry_no_dataset_prefix(tmp_path: Path) -> None:

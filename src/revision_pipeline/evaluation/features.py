@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,6 +84,17 @@ def choose_model_dir(
             f"no trained model: run `kedro run --pipeline=pretrain` or set {parameter}"
         )
     return Path(latest)
+
+
+#: A Kedro save version (``2026-12-03T12.28.45.124Z``), the parent folder of a saved model.
+_KEDRO_VERSION = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}\.\d{3}Z")
+
+
+def folder_version(directory: Path) -> str:
+    """The Kedro save version of a model folder (``retina_clip/<version>/retina_clip``), or
+    ``""`` for a folder saved elsewhere (``evaluate.model_dir``)."""
+    parent = Path(directory).parent.name
+    return parent if _KEDRO_VERSION.fullmatch(parent) else ""
 
 
 def load_model(directory: str | Path, device: str = "cpu") -> LoadedModel:

@@ -256,6 +256,7 @@ def report_evaluation(
     contamination: pd.DataFrame,
     load_skips: list[dict[str, str]],
     params: dict[str, Any],
+    model: Path | None,
 ) -> tuple[
     pd.DataFrame,
     pd.DataFrame,
@@ -264,7 +265,13 @@ def report_evaluation(
     dict[str, Any],
 ]:
     """The tidy metrics table (versioned, and a copy for MLflow), the Markdown report, ROC and
-    shots-vs-AUROC figures (``<benchmark>_roc.png``, ``<benchmark>_shots.png``), MLflow metrics."""
+    shots-vs-AUROC figures (``<benchmark>_roc.png``, ``<benchmark>_shots.png``), MLflow metrics.
+
+    Every row of the table names the model folder it scored (``model_hash``: the folder's
+    config and weights hash; ``model_version``: its Kedro save version, ``""`` for a folder
+    saved elsewhere), so the model card can tell this model's evaluation from another's.
+    """
+    from revision_pipeline.evaluation.features import folder_hash, folder_version
     from revision_pipeline.evaluation.plots import roc_plot, shots_plot
     from revision_pipeline.evaluation.report import build_report
     from revision_pipeline.evaluation.zero_shot import METRIC_COLUMNS
@@ -275,8 +282,12 @@ def report_evaluation(
     metrics = pd.concat([metrics, cohorts.reindex(columns=metrics.columns)], ignore_index=True)
     skips = list(load_skips) + [s.__dict__ for res in results for s in res.skips]
     counts = {res.name: res.counts for res in results}
+    model_dir = _model_dir(model, config)
+    model_hash, model_version = folder_hash(model_dir), folder_version(model_dir)
+    metrics["model_hash"], metrics["model_version"] = model_hash, model_version
     header = {
-        "model": config.model_dir or "latest retina_clip version (pretrain)",
+        "model": f"retina_clip `{model_version}`" if model_version else f"`{model_dir}`",
+        "model hash": f"`{model_hash}`",
         "date (UTC)": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
         "bootstrap resamples": config.bootstrap,
         "benchmarks scored": sum(

@@ -48,6 +48,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "evaluation_contamination",
                     "evaluation_load_skips",
                     PARAMS,
+                    "retina_clip",
                 ],
                 outputs=[
                     "evaluation_metrics",
