@@ -1,9 +1,10 @@
 """Names the scrubber finds by structure, on reports it was not written from.
 
 The development half of an independently written evaluation set
-(``data/generalisation_dev.jsonl``: 220 reports, 10 styles) and sealed half #1, spent and
+(``data/generalisation_dev.jsonl``: 220 reports, 10 styles), sealed half #1, spent and
 turned into a second development set (``data/generalisation_dev2.jsonl``: 215 reports),
-are measured at their levels;
+and sealed set #2 (a third annotator), spent in turn and now
+``data/generalisation_dev3.jsonl`` (211 reports), are measured at their levels;
 demographic header layouts, person slots, signatures and name shapes are checked one
 by one; clinical words that look like names are kept; the command line, curate and
 DICOM headers share the recogniser.
@@ -27,9 +28,11 @@ from revision_pipeline.deid.text import PhiSpan, find_phi, scrub
 DATA = Path(__file__).parent / "data"
 DEV = DATA / "generalisation_dev.jsonl"
 DEV2 = DATA / "generalisation_dev2.jsonl"
+DEV3 = DATA / "generalisation_dev3.jsonl"
+DEV_SETS = pytest.mark.parametrize("path", [DEV, DEV2, DEV3], ids=["dev", "dev2", "dev3"])
 
 
-@pytest.mark.parametrize("path", [DEV, DEV2], ids=["dev", "dev2"])
+@DEV_SETS
 def test_development_sets_meet_the_targets(path):
     reports = load_set(path)
     assert len(reports) >= 200 and len({r.style for r in reports}) == 10
@@ -229,8 +232,87 @@ def test_command_line_dicom_and_curate_share_the_recogniser():
     assert records.scrub is scrub
 
 
-@pytest.mark.parametrize("path", [DEV, DEV2], ids=["dev", "dev2"])
+@DEV_SETS
 def test_spans_are_sorted_and_disjoint_on_the_dev_sets(path):
     for report in load_set(path):
         spans = find_phi(report.text)
         assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
+
+
+# Kinds of miss found on sealed set #2 (now dev3), written with other names and places.
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # who the person is, after the name and a comma
+        ("2024年5月2日体检。龙海燕，市实验小学教师，身份证号略。", "龙海燕"),
+        ("严子墨，韩国留学生，住留学生公寓", "严子墨"),
+        # a name before 于 and a date
+        ("病史由母亲提供：薛一鸣于6月2日被球击中左眼。", "薛一鸣"),
+        # age and sex before the name
+        ("接警：45岁男性饶建平被鞭炮炸伤右眼。", "饶建平"),
+        ("7岁女孩苗苗被树枝划伤。", "苗苗"),
+        # a department before the name: speaker and signature
+        ("儿科邝丽娟：您好，患儿眼底已查。", "邝丽娟"),
+        ("不影响手术。—— 眼科聂长春，2023/05/06 10:20", "聂长春"),
+        # a self-reference
+        ("回复：本人单雪梅，现住城南", "单雪梅"),
+        # letter headers
+        ("To: Dr. 欧阳建国（市眼科医院）", "欧阳建国"),
+        ("From: 侯美玲，县人民医院", "侯美玲"),
+        # labels paired with a slash
+        ("产妇姓名/住院号：邬晓晴/ZY0012345", "邬晓晴"),
+        # chat speakers tagged with a clock time, nicknames speaking for a patient
+        ("卢文斌 08:15\n医生您好\n上官雨 08:20\n请上传照片", "卢文斌"),
+        ("卢文斌 08:15\n医生您好\n上官雨 08:20\n请上传照片", "上官雨"),
+        ("微信群\n向日葵（贝小军家属）：昨天打的针", "向日葵"),
+        # a consultant named after 会诊专家, a speaker whose name ends like a clinical word
+        ("会诊专家：卜晓光（市眼科医院）\n基层医生：田野", "卜晓光"),
+        ("家属：收到\n包长生：复查时间呢？", "包长生"),
+        # a name after a relation, then a time word, then what the person does
+        ("已嘱其外孙柯程明日陪同复查。", "柯程"),
+        # a name before an age in Chinese numerals, a minority name with its origin in
+        # parentheses and no separator before the age
+        ("养老院，5楼12床，廉春花，八十一岁", "廉春花"),
+        ("乌兰图雅（蒙古族/内蒙古）66岁 女", "乌兰图雅"),
+        # a romanised name that is also a clinical abbreviation in capitals (NA)
+        ("EXAMINEE CARD  Na Zhou\nNo. HC001", "Na Zhou"),
+    ],
+)
+def test_dev3_kinds_of_name_found_by_structure(text, value):
+    out = scrub(text)
+    assert value not in out, out
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # employers: 单位 without a colon, branches of an organisation
+        ("高处坠落受伤，单位城西物流配送中心。", "城西物流配送中心"),
+        ("团体体检\n县公安局治安大队  某某  40岁", "县公安局治安大队"),
+        # a care home whose name holds 家
+        ("上门巡诊\n温馨家园护理院，3楼8床", "温馨家园护理院"),
+        # device serials after a bare device label
+        ("设备\tFD-ZX81Q02\n双眼视盘界清", "FD-ZX81Q02"),
+    ],
+)
+def test_dev3_kinds_of_phi_found_by_structure(text, value):
+    out = scrub(text)
+    assert value not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "专家意见：雷珠单抗或康柏西普均可。",
+        "陪同：导师某某教授",
+        "被烟花炸伤双眼，视网膜局限性水肿。",
+        "眼科常规检查：双眼前节未见异常。",
+        "患者（回族/宁夏）",
+        "NA: not applicable",
+    ],
+)
+def test_dev3_rules_keep_other_text(text):
+    out = scrub(text)
+    for word in ("专家意见", "教授", "被烟花炸伤双眼", "局限性", "眼科常规", "宁夏", "NA"):
+        if word in text:
+            assert word in out, out

@@ -25,6 +25,8 @@ from revision_pipeline.deid.patterns import (
 
 __all__ = ["chat_speakers", "context_rules"]
 
+#: How the name of a work unit ends (after 单位 without a colon).
+_UNIT_END = "(?:公司|集团|厂|店|中心|部|处|站|队|所|局|院|校|学|园|社|行|馆|场|矿|站)"
 _PROVINCE_SHORT = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
 _CN_DIGITS = "幺一二三四五六七八九零〇两"
 
@@ -43,7 +45,20 @@ def context_rules() -> list[Rule]:
             ADDRESS,
             rf"(?:{_alt(lx.EMPLOYER_VERBS)})[ ]*(?P<v>{body}{{2,24}}?(?:{suffix}))",
         ),
-        Rule(ADDRESS, rf"(?<![\u4e00-\u9fff])(?P<v>{body}{{2,20}}?(?:{suffix}))", gate=suffix),
+        # an organisation and its branches: 中国银行城东支行, 市公安局交警支队
+        Rule(
+            ADDRESS,
+            rf"(?<![\u4e00-\u9fff])(?P<v>{body}{{2,20}}?(?:{suffix})(?:{body}{{1,8}}?(?:{suffix}))?)",
+            gate=suffix,
+        ),
+        # 单位 without a colon, when what follows ends like a work unit: 单位顺丰速运分拣中心。
+        Rule(
+            ADDRESS,
+            rf"(?:工作单位|就职单位|所在单位|单位)(?:是|为|在)?[ ]*"
+            rf"(?P<v>{body}{{2,20}}?{_UNIT_END})"
+            r"(?=[ ]*(?:[,，。;；\n)）]|$))",
+            gate="单位",
+        ),
         Rule(
             NUMBER,
             rf"(?P<v>[{_PROVINCE_SHORT}][A-Z][·• ]?[A-Z0-9]{{4,6}}[警急学挂领港澳]?)"

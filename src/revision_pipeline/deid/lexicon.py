@@ -487,6 +487,12 @@ ORG_SUFFIXES: list[str] = _WORDS["org_suffixes"]
 CHAT_ROLES: list[str] = _WORDS["chat_roles"]
 #: Line-opening labels that are no speaker even in a chat.
 CHAT_NOT_SPEAKERS: frozenset[str] = frozenset(_WORDS["chat_not_speakers"])
+#: What a person is, said right after the name and a comma (李明，市第一中学教师).
+OCCUPATIONS: list[str] = _WORDS["occupations"]
+#: Age-and-sex nouns right before a name (62岁女性X).
+AGE_SEX_NOUNS: list[str] = _WORDS["age_sex_nouns"]
+#: Time words between a name and what the person does (X明日陪同).
+TIME_WORDS: list[str] = _WORDS["time_words"]
 
 #: Social roles and kin that stand right before a name (球友王强, 村医阿依古丽): the name
 #: after one may be any characters (minority and transliterated names have no surname).
@@ -512,7 +518,7 @@ NUMBER_CUES = list(dict.fromkeys([*NUMBER_CUES, *_WORDS["number_cues_more"]]))
 KIN_SINGLE = "父母兄弟姐妹妻夫子女爸妈"
 
 #: Characters that end a name before what the person does (代诉, 陪同, 签字, 称 …).
-NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来提讲叙"
+NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来提讲叙被"
 
 #: Characters never inside a middle-dot name (its parts are transliterations: 别克, 艾力).
 DOTTED_NAME_STOP = "的了是和与及患者病人姓名家属陪同之其为男女岁眼诊断查在到已未于从向说称诉签等"

@@ -111,8 +111,10 @@ def _name_parts() -> dict[str, str]:
     soft = hard + lx.NAME_STOP_SOFT + lx.NAME_STOP_VERBS
     compound = _alt(lx.COMPOUND_SURNAMES)
     surname = f"[{lx.SURNAMES}]"
-    g_strong = cjk_except(hard)
-    g_weak = cjk_except(soft)
+    # a role or title right after a surname-led name is no part of it (导师毛毛教授)
+    no_role = f"(?!{_alt(lx.NAME_ROLES + lx.NAME_TITLES)})"
+    g_strong = f"(?:{no_role}{cjk_except(hard)})"
+    g_weak = f"(?:{no_role}{cjk_except(soft)})"
     abbr = _alt(lx.CLINICAL_ABBREVIATIONS)
     fields = "Name|Age|Sex|Gender|Date|Dx|ID|Tel|Phone|Patient|Doctor|Exam|Report|No"
     # a capitalised word, or one in capitals, apostrophes inside (O'Brien, O'BRIEN)
@@ -145,7 +147,19 @@ def _name_parts() -> dict[str, str]:
 
 
 #: Roles whose colon may introduce speech in a chat (医生：好的…) rather than a name.
-_SPEAKING_ROLES = ("医生", "医师", "大夫", "护士", "主任", "教授", "技师", "护师", "院长", "老师")
+_SPEAKING_ROLES = (
+    "医生",
+    "医师",
+    "大夫",
+    "护士",
+    "主任",
+    "教授",
+    "技师",
+    "护师",
+    "院长",
+    "老师",
+    "专家",
+)
 
 
 def _cue_rules() -> list[Rule]:
@@ -157,6 +171,8 @@ def _cue_rules() -> list[Rule]:
     name_cues = _cue(lx.NAME_CUES)
     strong_cues = _cue(lx.NAME_CUES_STRONG)
     paren = r"(?:\s*[(（][^)）\n]{1,6}[)）])?"
+    # labels paired with a slash name values in the same order: 姓名/身份证：王芳/3301…
+    paired = r"(?:[ ]*/[ ]*[^:：/\n]{1,8}){0,3}"
     relation = rf"(?:(?:{_cue(lx.RELATIONS)})[ ]?)?"
     strong_list = rf"{p['strong']}(?:\s*[、/]\s*{relation}{p['strong']})*"
     surname_list = rf"{p['strong_surname']}(?:\s*[、/]\s*{relation}{p['strong_surname']})*"
@@ -195,7 +211,7 @@ def _cue_rules() -> list[Rule]:
         ),
         Rule(
             NAME,
-            rf"(?:(?:{field_cues}){paren}\s*[:：]+|(?:{strong_cues}){paren})\s*"
+            rf"(?:(?:{field_cues}){paren}{paired}\s*[:：]+|(?:{strong_cues}){paren})\s*"
             rf"{relation}(?P<v>{dotted}|{p['latin']}|{strong_list})",
         ),
         # after a role and a colon (医生：…) speech is as likely as a name: surname-led only
@@ -319,7 +335,8 @@ def _title_rules() -> list[Rule]:
         # (not 任 of 主任医师)
         Rule(
             NAME,
-            rf"(?<!主)(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})(?:{_alt(lx.NAME_ROLES)})",
+            rf"(?<!主)(?!(?<=[导老医技护律教厨牧药])师)"
+            rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})(?:{_alt(lx.NAME_ROLES)})",
         ),
     ]
 
@@ -336,8 +353,10 @@ def _address_rules() -> list[Rule]:
     unit = r"(?:[ ]*\d+[ ]*(?:栋|幢|座|号楼|楼|单元|层|室|房|户|号))"
     tail = rf"(?:{estate})?{unit}*(?:[ ]*\d{{3,4}}(?![\d.]))?"
     village = rf"{n}{{1,5}}?村(?:[一二三四五六七八九十\d]{{1,3}}(?:组|队|社)|\d+号)?"
+    # (家 may be inside a care home's name: 幸福家园护理院)
+    n_home = cjk_except(lx.ADDRESS_STOP.replace("家", ""))
     home = (
-        rf"{n}{{2,6}}?(?:护理院|养老院|敬老院|福利院|颐养中心|养老中心|康养中心|老年公寓|"
+        rf"{n_home}{{2,6}}?(?:护理院|养老院|敬老院|福利院|颐养中心|养老中心|康养中心|老年公寓|"
         r"托老所|疗养院)(?:[ ]*[A-Za-z\d]{1,2}[ ]*(?:座|栋|幢|号楼|区))?"
         r"(?:[ ]*\d{2,4}(?:室|房|号)?)?"
     )
@@ -394,10 +413,11 @@ def groups() -> tuple[Group, ...]:
     titles = lx.NAME_TITLES + lx.NAME_ROLES
     from revision_pipeline.deid.context import context_rules
     from revision_pipeline.deid.names import name_rules
+    from revision_pipeline.deid.slots import slot_rules
 
     out = [
         _combine(_digit_rules(), "0123456789+(", None),
-        *(_combine([r], r.entry, r.gate) for r in name_rules() + context_rules()),
+        *(_combine([r], r.entry, r.gate) for r in name_rules() + slot_rules() + context_rules()),
         _combine(_cue_rules(), _first_chars(cue_words), None),
         _combine(_cjk_number_rules(), "〇○零一二三四五六七八九十百", "[月岁]"),
         _combine(_title_rules(), surname_first, "|".join(map(re.escape, titles))),

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from revision_pipeline.deid import context, names
+from revision_pipeline.deid import context, names, slots
 from revision_pipeline.deid import patterns as pt
 
 logger = logging.getLogger(__name__)
@@ -182,6 +182,7 @@ def find_phi(text: str, known: Iterable[str] = ()) -> list[PhiSpan]:
     spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.role_field_names(norm))
     spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.latin_names(norm))
     spans.extend(PhiSpan(s, e, kind) for s, e, kind in context.chat_speakers(norm))
+    spans.extend(PhiSpan(s, e, pt.NAME) for s, e in slots.stamped_speakers(norm))
     spans = _unprotected(norm, spans)
     found = [(sp.start, sp.end) for sp in spans if sp.kind == pt.NAME]
     if found:
