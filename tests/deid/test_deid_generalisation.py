@@ -276,6 +276,13 @@ def test_spans_are_sorted_and_disjoint_on_the_dev_sets(path):
         ("乌兰图雅（蒙古族/内蒙古）66岁 女", "乌兰图雅"),
         # a romanised name that is also a clinical abbreviation in capitals (NA)
         ("EXAMINEE CARD  Na Zhou\nNo. HC001", "Na Zhou"),
+        # a surname and two given-name characters, one of which begins clinical words
+        # elsewhere (长 of 长期), after a kin word in running text
+        ("家族史：父鲁长江晚年失明。", "鲁长江"),
+        ("陪同人员：同事庞德生，电话略", "庞德生"),
+        # a name standing alone between list marks
+        ("随访名单：刘秀梅、尹建华、范晓东", "尹建华"),
+        ("陪同者：其女，孟秀英，电话略", "孟秀英"),
     ],
 )
 def test_dev3_kinds_of_name_found_by_structure(text, value):
@@ -309,10 +316,13 @@ def test_dev3_kinds_of_phi_found_by_structure(text, value):
         "眼科常规检查：双眼前节未见异常。",
         "患者（回族/宁夏）",
         "NA: not applicable",
+        "诊断：高血压，白内障，黄斑变性，明显，周边，高度，常规，余同前，凌晨。",
+        "患者曾长期服用激素，高度近视。",
     ],
 )
 def test_dev3_rules_keep_other_text(text):
     out = scrub(text)
-    for word in ("专家意见", "教授", "被烟花炸伤双眼", "局限性", "眼科常规", "宁夏", "NA"):
+    words = ("专家意见", "教授", "被烟花炸伤双眼", "局限性", "眼科常规", "宁夏", "NA", "曾长期")
+    for word in (*words, "高血压", "白内障", "明显", "周边", "高度", "常规", "余同前", "凌晨"):
         if word in text:
             assert word in out, out

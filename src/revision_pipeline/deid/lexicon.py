@@ -493,6 +493,8 @@ OCCUPATIONS: list[str] = _WORDS["occupations"]
 AGE_SEX_NOUNS: list[str] = _WORDS["age_sex_nouns"]
 #: Time words between a name and what the person does (X明日陪同).
 TIME_WORDS: list[str] = _WORDS["time_words"]
+#: Characters common in given names: a surname and two of them read as a name (贺长林).
+GIVEN_NAME_CHARS: str = "".join(dict.fromkeys(_WORDS["given_name_chars"]))
 
 #: Social roles and kin that stand right before a name (球友王强, 村医阿依古丽): the name
 #: after one may be any characters (minority and transliterated names have no surname).

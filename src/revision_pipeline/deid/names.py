@@ -80,17 +80,22 @@ def _parts() -> dict[str, str]:
     g = cjk_except(hard)
     w = cjk_except(hard + lx.NAME_STOP_SOFT + lx.NAME_STOP_VERBS)
     sur = rf"(?:{_alt(lx.COMPOUND_SURNAMES)}|[{lx.SURNAMES}])"
+    # two characters common in given names: a name even where one also begins clinical
+    # words (长 of 长期 in 贺长林)
+    given = "[" + "".join(c for c in lx.GIVEN_NAME_CHARS if c not in hard) + "]"
+    gg = f"{given}{given}"
     return {
         "g": g,
         "h": cjk_except(lx.HEADER_NAME_STOP),
         "w": w,
         "sur": sur,
         "dotted": dotted_name(),
+        "given": given,
         "han": rf"{sur}[ ]?{g}{g}?",  # surname + 1-2 characters after a firm slot
-        "han_weak": rf"{sur}[ ]?{w}{w}?",  # … where clinical words could follow
+        "han_weak": rf"{sur}[ ]?(?:{gg}|{w}{w}?)",  # … where clinical words could follow
         # … where the end is fixed by what follows (a colon, a date): the last character
         # may be one that begins clinical words elsewhere (万春生：)
-        "han_end": rf"{sur}[ ]?{w}{g}?",
+        "han_end": rf"{sur}[ ]?(?:{gg}|{w}{g}?)",
     }
 
 

@@ -115,6 +115,9 @@ def _name_parts() -> dict[str, str]:
     no_role = f"(?!{_alt(lx.NAME_ROLES + lx.NAME_TITLES)})"
     g_strong = f"(?:{no_role}{cjk_except(hard)})"
     g_weak = f"(?:{no_role}{cjk_except(soft)})"
+    # a surname and two characters common in given names (贺长林: 长 also begins 长期)
+    given = "[" + "".join(c for c in lx.GIVEN_NAME_CHARS if c not in hard) + "]"
+    gg = f"{no_role}{given}{no_role}{given}"
     abbr = _alt(lx.CLINICAL_ABBREVIATIONS)
     fields = "Name|Age|Sex|Gender|Date|Dx|ID|Tel|Phone|Patient|Doctor|Exam|Report|No"
     # a capitalised word, or one in capitals, apostrophes inside (O'Brien, O'BRIEN)
@@ -135,7 +138,7 @@ def _name_parts() -> dict[str, str]:
         "strong": rf"(?:(?:{compound}|{surname})[ ]{{0,2}}{g_strong}{g_strong}?"
         rf"|{g_strong}{{2,4}}(?=[^\u3400-\u9fff]|$))",
         "strong_surname": rf"(?:{compound}|{surname})[ ]{{0,2}}{g_strong}{g_strong}?",
-        "weak": rf"(?!{neg})(?:{compound}|{surname})[ ]?{g_weak}{g_weak}?",
+        "weak": rf"(?!{neg})(?:{compound}|{surname})[ ]?(?:{gg}|{g_weak}{g_weak}?)",
         "any": rf"{g_strong}{{2,4}}",
         "surname_only": rf"(?!{neg})(?:{compound}|{surname})",
         "g_weak": g_weak,

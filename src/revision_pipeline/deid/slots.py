@@ -10,7 +10,11 @@ Each slot is a piece of report grammar, not a list of names:
 - **a self-reference**: ``本人王芳，现住…``;
 - **letter headers**: ``To: Dr. 王芳``, ``From: 李强，市妇幼保健院``;
 - **chat nicknames with the person they speak for**: ``开心果（王芳家属）：``;
-- **chat speakers tagged with a clock time**: ``王芳 09:12`` alone on a line.
+- **chat speakers tagged with a clock time**: ``王芳 09:12`` alone on a line;
+- **a name standing alone between list marks**: ``…，王秀英，…`` — a surname and one or two
+  characters common in given names (`lexicon.GIVEN_NAME_CHARS`), the whole item between
+  commas, enumeration marks or line ends (a character-level name likelihood, gated by
+  the layout).
 """
 
 from __future__ import annotations
@@ -69,6 +73,13 @@ def slot_rules() -> list[Rule]:
             r"(?P<v>[^\n:：()（）\[\]]{1,12}?)[ ]*[(（][^)）\n]{0,12}?"
             rf"(?:{speaks_for})[)）][ ]*[:：]",
             gate="[(（]",
+        ),
+        # …，王秀英，… (a list item that is a surname and given-name characters only)
+        Rule(
+            NAME,
+            rf"(?:(?<=[\n,，、;；。 :：])|(?<![\s\S]))(?P<v>{p['sur']}{p['given']}{p['given']}?)"
+            r"(?=[,，、;；。\n]|$)",
+            entry=lx.SURNAMES + "".join(sorted({w[0] for w in lx.COMPOUND_SURNAMES})),
         ),
     ]
 
