@@ -283,6 +283,12 @@ def test_spans_are_sorted_and_disjoint_on_the_dev_sets(path):
         # a name standing alone between list marks
         ("随访名单：刘秀梅、尹建华、范晓东", "尹建华"),
         ("陪同者：其女，孟秀英，电话略", "孟秀英"),
+        # verbs whose object is a person, a cue then 是, a role in parentheses after the
+        # colon, a relation with 儿
+        ("请联系管志刚，电话略", "管志刚"),
+        ("主治医生是葛丽娜", "葛丽娜"),
+        ("签字：（家属）韦春燕", "韦春燕"),
+        ("老伴儿焦明远代述病史", "焦明远"),
     ],
 )
 def test_dev3_kinds_of_name_found_by_structure(text, value):
@@ -300,6 +306,12 @@ def test_dev3_kinds_of_name_found_by_structure(text, value):
         ("上门巡诊\n温馨家园护理院，3楼8床", "温馨家园护理院"),
         # device serials after a bare device label
         ("设备\tFD-ZX81Q02\n双眼视盘界清", "FD-ZX81Q02"),
+        # handles: any script after a social cue and a colon, more platforms
+        ("微信：静水流深", "静水流深"),
+        ("wx: happy_fish88", "happy_fish88"),
+        ("小红书：眼科小白兔", "眼科小白兔"),
+        # a school whose name holds 人民
+        ("在县第二人民小学任教", "县第二人民小学"),
     ],
 )
 def test_dev3_kinds_of_phi_found_by_structure(text, value):

@@ -34,7 +34,7 @@ _CN_DIGITS = "幺一二三四五六七八九零〇两"
 def context_rules() -> list[Rule]:
     """Employer, plate, spoken-number and old-age rules (PHI in group ``v``)."""
     suffix = _alt(lx.ORG_SUFFIXES)
-    body = cjk_except(lx.ORG_STOP)
+    body = f"(?:人民|{cjk_except(lx.ORG_STOP)})"  # 人 ends names, but not in 人民
     field = r"[^\s,，。;；:：()（）]"
     return [
         Rule(

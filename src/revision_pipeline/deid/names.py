@@ -83,7 +83,9 @@ def _parts() -> dict[str, str]:
     # two characters common in given names: a name even where one also begins clinical
     # words (长 of 长期 in 贺长林)
     given = "[" + "".join(c for c in lx.GIVEN_NAME_CHARS if c not in hard) + "]"
-    gg = f"{given}{given}"
+    # a title after a two-character name is no part of it (联系王强教授)
+    nr = f"(?!{_alt(lx.NAME_ROLES + lx.NAME_TITLES)})"
+    gg = f"{given}{nr}{given}"
     return {
         "g": g,
         "h": cjk_except(lx.HEADER_NAME_STOP),
@@ -91,11 +93,11 @@ def _parts() -> dict[str, str]:
         "sur": sur,
         "dotted": dotted_name(),
         "given": given,
-        "han": rf"{sur}[ ]?{g}{g}?",  # surname + 1-2 characters after a firm slot
-        "han_weak": rf"{sur}[ ]?(?:{gg}|{w}{w}?)",  # … where clinical words could follow
+        "han": rf"{sur}[ ]?{g}(?:{nr}{g})?",  # surname + 1-2 characters after a firm slot
+        "han_weak": rf"{sur}[ ]?(?:{gg}|{w}(?:{nr}{w})?)",  # … where clinical words could follow
         # … where the end is fixed by what follows (a colon, a date): the last character
         # may be one that begins clinical words elsewhere (万春生：)
-        "han_end": rf"{sur}[ ]?(?:{gg}|{w}{g}?)",
+        "han_end": rf"{sur}[ ]?(?:{gg}|{w}(?:{nr}{g})?)",
     }
 
 
@@ -184,7 +186,7 @@ def back_rules() -> list[BackRule]:
             gate="[(（]",
         ),
         # … a name before what a person does: 王芳代诉, 李强陪同, 护工小芳陪同.
-        BackRule(doers, rf"(?:{_cue(lx.NAME_CUES)})[ ]?(?P<v>{p['g']}{{2,3}}){when}"),
+        BackRule(doers, rf"(?:{_cue(lx.NAME_CUES)})儿?[ ]?(?P<v>{p['g']}{{2,3}}){when}"),
         BackRule(doers, rf"(?:{boundary}|{after_word})(?P<v>{p['dotted']}|{p['han_end']}){when}"),
         # … a surname-led name alone on a line; a speaker opening a line (吴磊（住院医）：).
         BackRule(r"\n|\Z", rf"(?:^|(?<=[\n。.]))[ ]*(?P<v>{p['dotted']}|{p['han_weak']})"),

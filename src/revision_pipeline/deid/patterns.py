@@ -197,6 +197,12 @@ def _cue_rules() -> list[Rule]:
             SOCIAL,
             rf"(?<![A-Za-z])(?:{_cue(lx.SOCIAL_CUES)}){sep}(?P<v>[A-Za-z0-9][A-Za-z0-9_\-.]{{3,39}})",
         ),
+        # … a nickname in any script after the cue and a colon: 微信：静水流深
+        Rule(
+            SOCIAL,
+            rf"(?<![A-Za-z])(?:{_cue(lx.SOCIAL_CUES)})[ ]*(?:号|名|昵称|ID|id)?[ ]*[:：][ ]*"
+            r"(?P<v>[^\s,，。;；:：()（）\[\]【】]{2,30})",
+        ),
         Rule(
             PHONE,
             r"(?<![A-Za-z])(?:分机|分机号|内线|转|ext\.?|Ext\.?|EXT\.?)[ ]*[:：]?[ ]*"
@@ -214,7 +220,7 @@ def _cue_rules() -> list[Rule]:
         ),
         Rule(
             NAME,
-            rf"(?:(?:{field_cues}){paren}{paired}\s*[:：]+|(?:{strong_cues}){paren})\s*"
+            rf"(?:(?:{field_cues}){paren}{paired}\s*[:：]+{paren}|(?:{strong_cues}){paren})\s*"
             rf"{relation}(?P<v>{dotted}|{p['latin']}|{strong_list})",
         ),
         # after a role and a colon (医生：…) speech is as likely as a name: surname-led only
@@ -225,7 +231,9 @@ def _cue_rules() -> list[Rule]:
         ),
         Rule(NAME, rf"(?:{patient_cues})[ ]?(?P<v>{p['any']}){sexed}"),
         Rule(
-            NAME, rf"(?:{name_cues}){paren}[ ]?{relation}(?P<v>{dotted}|{p['latin']}|{weak_list})"
+            NAME,
+            rf"(?:{name_cues})儿?{paren}[ ]?(?:是|为)?{relation}"
+            rf"(?P<v>{dotted}|{p['latin']}|{weak_list})",
         ),
         Rule(
             NAME,

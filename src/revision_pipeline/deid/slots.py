@@ -51,6 +51,12 @@ def slot_rules() -> list[Rule]:
             gate="科",
             entry="科",
         ),
+        # 请联系王芳, 已通知李强, 转告王芳 (verbs whose object is a person)
+        Rule(
+            NAME,
+            rf"(?:联系|致电|通知|转告|交给|交由|递交给)[ ]?(?P<v>{person})",
+            entry="联致通转交递",
+        ),
         # 本人王芳，现住…
         Rule(
             NAME,
