@@ -289,6 +289,13 @@ def test_spans_are_sorted_and_disjoint_on_the_dev_sets(path):
         ("主治医生是葛丽娜", "葛丽娜"),
         ("签字：（家属）韦春燕", "韦春燕"),
         ("老伴儿焦明远代述病史", "焦明远"),
+        # a witness noun, a rural given name ending in 生, a nickname after a bracketed
+        # role, a chat recognised by its title, a Latin NAME label in capitals
+        ("目击者卢伟称被砸中左眼", "卢伟"),
+        ("老人名叫石根生，今年九十二岁", "石根生"),
+        ("[患者] 爱吃鱼的猫：医生，我眼睛红", "爱吃鱼的猫"),
+        ("群聊「糖网随访」\n阳光男孩：请问复查时间？\n医生助理：下周三", "阳光男孩"),
+        ("NAME: KIM Soo-jin  SEX: F", "KIM Soo-jin"),
     ],
 )
 def test_dev3_kinds_of_name_found_by_structure(text, value):
@@ -330,11 +337,25 @@ def test_dev3_kinds_of_phi_found_by_structure(text, value):
         "NA: not applicable",
         "诊断：高血压，白内障，黄斑变性，明显，周边，高度，常规，余同前，凌晨。",
         "患者曾长期服用激素，高度近视。",
+        "单位：（个人）\n时间：凌晨2点\n会诊时间：上午",
+        "微博私信\n回复：好的",
     ],
 )
 def test_dev3_rules_keep_other_text(text):
     out = scrub(text)
     words = ("专家意见", "教授", "被烟花炸伤双眼", "局限性", "眼科常规", "宁夏", "NA", "曾长期")
-    for word in (*words, "高血压", "白内障", "明显", "周边", "高度", "常规", "余同前", "凌晨"):
+    labels = ("单位：", "时间：", "会诊时间：", "回复：")
+    for word in (
+        *words,
+        "高血压",
+        "白内障",
+        "明显",
+        "周边",
+        "高度",
+        "常规",
+        "余同前",
+        "凌晨",
+        *labels,
+    ):
         if word in text:
             assert word in out, out

@@ -108,18 +108,25 @@ def chat_speakers(norm: str) -> list[tuple[int, int, str]]:
                     stamped += 1
                 if value in _role_labels():
                     roles_seen.add(value)
-                elif _nickname_like(value):
+                elif _nickname_like(value) and not value.endswith(_ROLE_ENDS):
                     tags.append((pos + m.start(1) + m.group(1).find(value), value))
         pos += len(line) + 1
-    # a chat: time-stamped lines, two different roles speaking, or a role and a
-    # nickname that speaks twice (小雨点：… 医生：… 小雨点：…)
+    # a chat: time-stamped lines, two different roles speaking, a role and a nickname
+    # that speaks twice (小雨点：… 医生：… 小雨点：…), or a chat's title on top
     repeated = len({v for _, v in tags}) < len(tags)
-    if stamped < 2 and len(roles_seen) < 2 and not (roles_seen and repeated):
+    titled = _CHAT_TITLE.match(norm) is not None
+    if stamped < 2 and len(roles_seen) < 2 and not (roles_seen and repeated) and not titled:
         return out
     out.extend((start, start + len(value), NAME) for start, value in tags)
     return out
 
 
+#: A chat's title on its first line: 微信群「…」, 群聊, 聊天记录, 私信.
+_CHAT_TITLE = re.compile(
+    r"[ ]*(?:微信群|QQ群|群聊|聊天记录|对话记录|微博私信|私信|在线咨询|在线问诊)"
+)
+#: Speaker tags ending in a role are no nicknames (医生助理, 基层医生, 会诊专家).
+_ROLE_ENDS = ("医生", "医师", "助理", "专家", "护士", "客服", "家属", "家长")
 _STAMP = re.compile(r"[ ]*[\[【(（]?\d{1,2}:\d{2}")
 
 

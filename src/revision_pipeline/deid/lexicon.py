@@ -213,6 +213,8 @@ NAME_ROLES = ["医生", "医师", "大夫", "主任", "教授", "护士", "护�
 
 #: Latin-script cues.
 LATIN_NAME_CUES = [
+    "PATIENT NAME",
+    "NAME",
     "Patient Name",
     "Patient",
     "Name:",

@@ -80,6 +80,13 @@ def slot_rules() -> list[Rule]:
             rf"(?:{speaks_for})[)）][ ]*[:：]",
             gate="[(（]",
         ),
+        # [患者] 爱吃鱼的猫：… (a nickname after a bracketed role)
+        Rule(
+            NAME,
+            rf"(?:^|(?<=\n))[ ]*[\[【](?:{_alt(lx.CHAT_ROLES)})[\]】][ ]*"
+            r"(?P<v>[^\n:：\[\]【】()（）]{1,12}?)[ ]*[:：]",
+            gate="[\\[【]",
+        ),
         # …，王秀英，… (a list item that is a surname and given-name characters only)
         Rule(
             NAME,

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from revision_pipeline.deid import context, names, slots
+from revision_pipeline.deid import lexicon as lx
 from revision_pipeline.deid import patterns as pt
 
 logger = logging.getLogger(__name__)
@@ -196,8 +197,8 @@ def find_phi(text: str, known: Iterable[str] = ()) -> list[PhiSpan]:
 def _unprotected(norm: str, spans: list[PhiSpan]) -> list[PhiSpan]:
     """Name spans past a cue word they swallowed, cut back where a clinical look-alike
     (黄斑, 白内障, 原田病 …) begins and dropped where they start inside one, unless a
-    person cue and a colon stand before them or sex and age follow; other spans as
-    they are."""
+    person cue and a colon stand before them or sex and age follow; a field label
+    before its colon (单位：, 时间：) is no name; other spans as they are."""
     if not any(sp.kind == pt.NAME for sp in spans):
         return spans
     guarded = names.protected(norm)
@@ -205,6 +206,10 @@ def _unprotected(norm: str, spans: list[PhiSpan]) -> list[PhiSpan]:
     for sp in spans:
         if sp.kind != pt.NAME:
             out.append(sp)
+            continue
+        if norm[sp.start : sp.end] in lx.CHAT_NOT_SPEAKERS and norm[sp.end : sp.end + 2].lstrip(
+            " "
+        ).startswith((":", "：")):
             continue
         start, end = sp.start, sp.end
         if end - start >= 4:
