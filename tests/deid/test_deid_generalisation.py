@@ -317,6 +317,9 @@ def test_dev3_kinds_of_name_found_by_structure(text, value):
         ("微信：静水流深", "静水流深"),
         ("wx: happy_fish88", "happy_fish88"),
         ("小红书：眼科小白兔", "眼科小白兔"),
+        # staff housing with a building number
+        ("住在钢厂职工宿舍3栋201", "钢厂职工宿舍3栋201"),
+        ("住师范大学家属院5号楼", "家属院5号楼"),
         # a school whose name holds 人民
         ("在县第二人民小学任教", "县第二人民小学"),
     ],
