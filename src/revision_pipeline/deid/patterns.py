@@ -111,13 +111,12 @@ def _name_parts() -> dict[str, str]:
     soft = hard + lx.NAME_STOP_SOFT + lx.NAME_STOP_VERBS
     compound = _alt(lx.COMPOUND_SURNAMES)
     surname = f"[{lx.SURNAMES}]"
-    # a role or title right after a surname-led name is no part of it (导师毛毛教授)
-    no_role = f"(?!{_alt(lx.NAME_ROLES + lx.NAME_TITLES)})"
-    g_strong = f"(?:{no_role}{cjk_except(hard)})"
-    g_weak = f"(?:{no_role}{cjk_except(soft)})"
+    # a role or title right after a two-character name is no part of it (导师毛毛教授)
+    nr = f"(?!{_alt(lx.NAME_ROLES + lx.NAME_TITLES)})"
+    g_strong = cjk_except(hard)
+    g_weak = cjk_except(soft)
     # a surname and two characters common in given names (贺长林: 长 also begins 长期)
     given = "[" + "".join(c for c in lx.GIVEN_NAME_CHARS if c not in hard) + "]"
-    gg = f"{no_role}{given}{no_role}{given}"
     abbr = _alt(lx.CLINICAL_ABBREVIATIONS)
     fields = "Name|Age|Sex|Gender|Date|Dx|ID|Tel|Phone|Patient|Doctor|Exam|Report|No"
     # a capitalised word, or one in capitals, apostrophes inside (O'Brien, O'BRIEN)
@@ -135,10 +134,11 @@ def _name_parts() -> dict[str, str]:
     return {
         # after a cue and a colon: a surname and one or two characters, or any two to four
         # characters that end where the field does (医生：建议… is speech, not a name)
-        "strong": rf"(?:(?:{compound}|{surname})[ ]{{0,2}}{g_strong}{g_strong}?"
-        rf"|{g_strong}{{2,4}}(?=[^\u3400-\u9fff]|$))",
-        "strong_surname": rf"(?:{compound}|{surname})[ ]{{0,2}}{g_strong}{g_strong}?",
-        "weak": rf"(?!{neg})(?:{compound}|{surname})[ ]?(?:{gg}|{g_weak}{g_weak}?)",
+        "strong": rf"(?:(?:{compound}|{surname})[ ]{{0,2}}{g_strong}(?:{nr}{g_strong})?"
+        rf"|{nr}{g_strong}{{2,4}}(?=[^\u3400-\u9fff]|$))",
+        "strong_surname": rf"(?:{compound}|{surname})[ ]{{0,2}}{g_strong}(?:{nr}{g_strong})?",
+        "weak": rf"(?!{neg})(?:{compound}|{surname})[ ]?"
+        rf"(?:{given}{nr}{given}|{g_weak}(?:{nr}{g_weak})?)",
         "any": rf"{g_strong}{{2,4}}",
         "surname_only": rf"(?!{neg})(?:{compound}|{surname})",
         "g_weak": g_weak,

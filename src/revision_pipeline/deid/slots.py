@@ -28,6 +28,12 @@ from revision_pipeline.deid.patterns import NAME, Rule, _alt
 
 __all__ = ["slot_back_rules", "slot_rules", "stamped_speakers"]
 
+
+def _firsts(words: list[str]) -> str:
+    """The first characters of ``words``, escaped for a character class."""
+    return re.escape("".join(sorted({w[0] for w in words})))
+
+
 _LETTER_CUES = r"To|From|Attn|ATTN|Cc|CC|Dear|Dr|DR|Prof"
 
 
@@ -78,7 +84,7 @@ def slot_rules() -> list[Rule]:
             rf"(?:^|(?<=\n))[ ]*(?!(?:{_alt(lx.CHAT_ROLES)})[ ]*[(（])"
             r"(?P<v>[^\n:：()（）\[\]]{1,12}?)[ ]*[(（][^)）\n]{0,12}?"
             rf"(?:{speaks_for})[)）][ ]*[:：]",
-            gate="[(（]",
+            gate=rf"(?:{speaks_for})[)）][ ]*[:：]",
         ),
         # [患者] 爱吃鱼的猫：… (a nickname after a bracketed role)
         Rule(
@@ -90,9 +96,8 @@ def slot_rules() -> list[Rule]:
         # …，王秀英，… (a list item that is a surname and given-name characters only)
         Rule(
             NAME,
-            rf"(?:(?<=[\n,，、;；。 :：])|(?<![\s\S]))(?P<v>{p['sur']}{p['given']}{p['given']}?)"
-            r"(?=[,，、;；。\n]|$)",
-            entry=lx.SURNAMES + "".join(sorted({w[0] for w in lx.COMPOUND_SURNAMES})),
+            rf"[\n,，、;；。 :：](?P<v>{p['sur']}{p['given']}{p['given']}?)(?=[,，、;；。\n]|$)",
+            entry="\n,，、;；。 :：",
         ),
     ]
 
@@ -105,7 +110,7 @@ def slot_back_rules() -> list[BackRule]:
     return [
         # 李明，市第一中学教师 / 金某某，日本留学生
         BackRule(
-            rf"(?:{occupation})(?=[,，。;；、\n]|$)",
+            rf"(?=[{_firsts(lx.OCCUPATIONS)}])(?:{occupation})(?=[,，。;；、\n]|$)",
             rf"(?:^|(?<=[\n。;；:： ]))[ ]*(?P<v>{person})[ ]*[,，][^,，。;；\n]{{0,16}}?",
             window=28,
         ),
