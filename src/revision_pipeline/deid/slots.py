@@ -129,6 +129,9 @@ _STAMPED = re.compile(
 )
 
 
+_STAMP_AT_END = re.compile(r"\d:\d\d[ ]*(?:\n|$)")
+
+
 @cache
 def _single_name() -> re.Pattern[str]:
     p = _parts()
@@ -141,7 +144,7 @@ def stamped_speakers(norm: str) -> list[tuple[int, int]]:
     Two or more such lines make a chat: every tag that is no role or field label is a
     nickname or a name. A single such line counts only when its tag reads as a name.
     """
-    if "\n" not in norm or ":" not in norm:
+    if "\n" not in norm or _STAMP_AT_END.search(norm) is None:
         return []
     tags = [
         m.span("v")
