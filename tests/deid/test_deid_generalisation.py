@@ -296,6 +296,9 @@ def test_spans_are_sorted_and_disjoint_on_the_dev_sets(path):
         ("[患者] 爱吃鱼的猫：医生，我眼睛红", "爱吃鱼的猫"),
         ("群聊「糖网随访」\n阳光男孩：请问复查时间？\n医生助理：下周三", "阳光男孩"),
         ("NAME: KIM Soo-jin  SEX: F", "KIM Soo-jin"),
+        # a table row with pipes after a role, a kin word with 之 and the name in brackets
+        ("随诊医生 | 蔺晓光 | 2024-01-02", "蔺晓光"),
+        ("患者之妻（邰丽娟）诉", "邰丽娟"),
     ],
 )
 def test_dev3_kinds_of_name_found_by_structure(text, value):
@@ -342,12 +345,13 @@ def test_dev3_kinds_of_phi_found_by_structure(text, value):
         "患者曾长期服用激素，高度近视。",
         "单位：（个人）\n时间：凌晨2点\n会诊时间：上午",
         "微博私信\n回复：好的",
+        "姓名|民族|年龄",
     ],
 )
 def test_dev3_rules_keep_other_text(text):
     out = scrub(text)
     words = ("专家意见", "教授", "被烟花炸伤双眼", "局限性", "眼科常规", "宁夏", "NA", "曾长期")
-    labels = ("单位：", "时间：", "会诊时间：", "回复：")
+    labels = ("单位：", "时间：", "会诊时间：", "回复：", "民族")
     for word in (
         *words,
         "高血压",

@@ -229,6 +229,9 @@ def _cue_rules() -> list[Rule]:
             rf"(?:{role_cues}){paren}\s*[:：]+\s*"
             rf"{relation}(?P<v>{dotted}|{p['latin']}|{surname_list})",
         ),
+        # a table row with pipes (随诊医生 | 王芳 | …): a surname-led name only, since a
+        # header row holds labels there (姓名|民族|年龄)
+        Rule(NAME, rf"(?:{name_cues}){paren}[ ]*\|[ ]*(?P<v>{dotted}|{p['strong_surname']})"),
         Rule(NAME, rf"(?:{patient_cues})[ ]?(?P<v>{p['any']}){sexed}"),
         Rule(
             NAME,
