@@ -299,6 +299,8 @@ def test_spans_are_sorted_and_disjoint_on_the_dev_sets(path):
         # a table row with pipes after a role, a kin word with 之 and the name in brackets
         ("随诊医生 | 蔺晓光 | 2024-01-02", "蔺晓光"),
         ("患者之妻（邰丽娟）诉", "邰丽娟"),
+        # a villager noun; a name whose first two characters are an ordinary word (庞大)
+        ("打架致伤，对方为同村村民庞大海", "庞大海"),
     ],
 )
 def test_dev3_kinds_of_name_found_by_structure(text, value):
@@ -346,12 +348,13 @@ def test_dev3_kinds_of_phi_found_by_structure(text, value):
         "单位：（个人）\n时间：凌晨2点\n会诊时间：上午",
         "微博私信\n回复：好的",
         "姓名|民族|年龄",
+        "丈夫称：妻子某某孕34周，护士某某护送，外公某某抱入",
     ],
 )
 def test_dev3_rules_keep_other_text(text):
     out = scrub(text)
     words = ("专家意见", "教授", "被烟花炸伤双眼", "局限性", "眼科常规", "宁夏", "NA", "曾长期")
-    labels = ("单位：", "时间：", "会诊时间：", "回复：", "民族")
+    labels = ("单位：", "时间：", "会诊时间：", "回复：", "民族", "孕34周", "护送", "抱入")
     for word in (
         *words,
         "高血压",

@@ -74,7 +74,7 @@ NAME_STOP_HARD = (
 #: they begin or continue clinical words (黄斑, 白内障, 高血压, 陈旧, 周边, 孔源 …).
 NAME_STOP_SOFT = (
     "人生同斑内障血压度规细括边围旧源视属面有何可同水显续离熟膜起极凝确素述经行曾患重镜身期复未该"
-    "尚余程侧外我当今近均较稍仍已无伴既往要拒入首次需系以突反长定眼"
+    "尚余程侧外我当今近均较稍仍已无伴既往要拒入首次需系以突反长定眼孕产"
 )
 
 #: Family relations that may stand between a cue and a name ("陪同者：孙子吕小布").
@@ -531,6 +531,8 @@ ROLE_NOUNS: list[str] = [
 ROLE_NAME_STOP = (
     NAME_STOP_HARD.replace("其", "").replace("和", "")
     + "体健故世在亡病史似亦也均无有已未视近远生活住居作"
+    # what the person does next (护士X护送, 外公X抱入): no transliterated name holds these
+    + "代陪签称说诉述送带携拒告致被抱背扶领护"
 )
 
 NAME_CUES = list(dict.fromkeys([*NAME_CUES, *PERSON_NOUNS]))
@@ -541,7 +543,7 @@ NUMBER_CUES = list(dict.fromkeys([*NUMBER_CUES, *_WORDS["number_cues_more"]]))
 KIN_SINGLE = "父母兄弟姐妹妻夫子女爸妈"
 
 #: Characters that end a name before what the person does (代诉, 陪同, 签字, 称 …).
-NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来提讲叙被"
+NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来提讲叙被护抱背扶"
 
 #: Characters never inside a middle-dot name (its parts are transliterations: 别克, 艾力).
 DOTTED_NAME_STOP = "的了是和与及患者病人姓名家属陪同之其为男女岁眼诊断查在到已未于从向说称诉签等"

@@ -404,6 +404,14 @@ def _leading_cue_re() -> re.Pattern[str]:
     return re.compile(_alt(lx.NAME_CUES + lx.HEADER_LABELS + ["由其", "由", "其", "及", "和"]))
 
 
+def word_then_given(norm: str, start: int, end: int, near: list[tuple[int, int]]) -> bool:
+    """A three-character name whose first two characters happen to be a look-alike word
+    and whose last is a given-name character (庞大 + 海, 高明 + 远): a name, not the word."""
+    if end - start != 3 or len(near) != 1 or near[0] != (start, start + 2):
+        return False
+    return norm[end - 1] in lx.GIVEN_NAME_CHARS
+
+
 def without_leading_cue(norm: str, start: int, end: int) -> int:
     """The start of a name span past a cue word it swallowed (``翻译热依拉·艾力``)."""
     if end - start < 4:

@@ -216,7 +216,9 @@ def _unprotected(norm: str, spans: list[PhiSpan]) -> list[PhiSpan]:
             start = names.without_leading_cue(norm, start, end)
         near = [g for g in guarded if g[0] < end and start < g[1]]
         if near and not (
-            names.after_firm_cue(norm, sp.start) or names.before_sex_age(norm, sp.end)
+            names.after_firm_cue(norm, sp.start)
+            or names.before_sex_age(norm, sp.end)
+            or names.word_then_given(norm, start, end, near)
         ):
             for g_start, g_end in near:
                 if g_start <= start < g_end:
