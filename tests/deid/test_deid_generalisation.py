@@ -301,6 +301,11 @@ def test_spans_are_sorted_and_disjoint_on_the_dev_sets(path):
         ("患者之妻（邰丽娟）诉", "邰丽娟"),
         # a villager noun; a name whose first two characters are an ordinary word (庞大)
         ("打架致伤，对方为同村村民庞大海", "庞大海"),
+        # a label in brackets, 同志 as a title, a less common surname, 侄儿
+        ("【姓名】贲晓东【性别】男", "贲晓东"),
+        ("请仲瑞峰同志复查", "仲瑞峰"),
+        ("转告家属杭小芸：明日手术", "杭小芸"),
+        ("由其侄儿雷鸣开车送来", "雷鸣"),
     ],
 )
 def test_dev3_kinds_of_name_found_by_structure(text, value):
@@ -349,12 +354,13 @@ def test_dev3_kinds_of_phi_found_by_structure(text, value):
         "微博私信\n回复：好的",
         "姓名|民族|年龄",
         "丈夫称：妻子某某孕34周，护士某某护送，外公某某抱入",
+        "陈述者：本人，可靠。【陈述者】本人\n【诊断】白内障【建议】手术",
     ],
 )
 def test_dev3_rules_keep_other_text(text):
     out = scrub(text)
     words = ("专家意见", "教授", "被烟花炸伤双眼", "局限性", "眼科常规", "宁夏", "NA", "曾长期")
-    labels = ("单位：", "时间：", "会诊时间：", "回复：", "民族", "孕34周", "护送", "抱入")
+    labels = ("单位：", "时间：", "会诊时间：", "回复：", "民族", "孕34周", "护送", "抱入", "本人")
     for word in (
         *words,
         "高血压",

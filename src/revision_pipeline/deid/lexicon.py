@@ -24,6 +24,7 @@ SURNAMES = (
     "谈匡鞠惠荆乐冀郁胥南班储栗燕楚鄢劳谌奚皮粟冼蔺楼闻厉伊仝郜阚权帅屠豆朴盖练廉禹萧"
     "战芮逄揭亓晋伏戈郗阙靖谯木丘"
     "洪狄卿祖雍辜茅湛晁扈邸逯昝郦宓宦邰嵇裘宣鲜茹慕索漆邴訾尉檀衡"
+    "杭况贲荀郏糜乜濮隗蓟笪缑羿"
 )
 
 #: Two-character surnames.
@@ -206,6 +207,7 @@ NAME_TITLES = [
     "老奶奶",
     "老爷爷",
     "老太",
+    "同志",
 ]
 
 #: Roles that follow a name and are kept ("王医生" → "[姓名]医生").
@@ -514,6 +516,8 @@ OCCUPATIONS: list[str] = _WORDS["occupations"]
 AGE_SEX_NOUNS: list[str] = _WORDS["age_sex_nouns"]
 #: Time words between a name and what the person does (X明日陪同).
 TIME_WORDS: list[str] = _WORDS["time_words"]
+#: Words that stand where a name could but are never one (陈述者：本人).
+NEVER_NAMES: frozenset[str] = frozenset(_WORDS["never_names"])
 #: Characters common in given names: a surname and two of them read as a name (贺长林).
 GIVEN_NAME_CHARS: str = "".join(dict.fromkeys(_WORDS["given_name_chars"]))
 
@@ -543,7 +547,7 @@ NUMBER_CUES = list(dict.fromkeys([*NUMBER_CUES, *_WORDS["number_cues_more"]]))
 KIN_SINGLE = "父母兄弟姐妹妻夫子女爸妈"
 
 #: Characters that end a name before what the person does (代诉, 陪同, 签字, 称 …).
-NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来提讲叙被护抱背扶"
+NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来提讲叙被护抱背扶开"
 
 #: Characters never inside a middle-dot name (its parts are transliterations: 别克, 艾力).
 DOTTED_NAME_STOP = "的了是和与及患者病人姓名家属陪同之其为男女岁眼诊断查在到已未于从向说称诉签等"

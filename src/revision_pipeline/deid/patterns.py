@@ -220,7 +220,7 @@ def _cue_rules() -> list[Rule]:
         ),
         Rule(
             NAME,
-            rf"(?:(?:{field_cues}){paren}{paired}\s*[:：]+{paren}|(?:{strong_cues}){paren})\s*"
+            rf"(?:(?:{field_cues}){paren}{paired}\s*(?:[:：]+|[】\]]){paren}|(?:{strong_cues}){paren})\s*"
             rf"{relation}(?P<v>{dotted}|{p['latin']}|{strong_list})",
         ),
         # after a role and a colon (医生：…) speech is as likely as a name: surname-led only

@@ -207,6 +207,8 @@ def _unprotected(norm: str, spans: list[PhiSpan]) -> list[PhiSpan]:
         if sp.kind != pt.NAME:
             out.append(sp)
             continue
+        if norm[sp.start : sp.end] in lx.NEVER_NAMES:
+            continue
         if norm[sp.start : sp.end] in lx.CHAT_NOT_SPEAKERS and norm[sp.end : sp.end + 2].lstrip(
             " "
         ).startswith((":", "：")):
