@@ -1,9 +1,10 @@
 """Names the scrubber finds by structure, on reports it was not written from.
 
 The development half of an independently written evaluation set
-(``data/generalisation_dev.jsonl``: 220 reports, 10 styles) and sealed half #1, spent and
+(``data/generalisation_dev.jsonl``: 220 reports, 10 styles), sealed half #1, spent and
 turned into a second development set (``data/generalisation_dev2.jsonl``: 215 reports),
-are measured at their levels;
+and sealed set #2 (a third annotator), spent in turn and now
+``data/generalisation_dev3.jsonl`` (211 reports), are measured at their levels;
 demographic header layouts, person slots, signatures and name shapes are checked one
 by one; clinical words that look like names are kept; the command line, curate and
 DICOM headers share the recogniser.
@@ -27,9 +28,11 @@ from revision_pipeline.deid.text import PhiSpan, find_phi, scrub
 DATA = Path(__file__).parent / "data"
 DEV = DATA / "generalisation_dev.jsonl"
 DEV2 = DATA / "generalisation_dev2.jsonl"
+DEV3 = DATA / "generalisation_dev3.jsonl"
+DEV_SETS = pytest.mark.parametrize("path", [DEV, DEV2, DEV3], ids=["dev", "dev2", "dev3"])
 
 
-@pytest.mark.parametrize("path", [DEV, DEV2], ids=["dev", "dev2"])
+@DEV_SETS
 def test_development_sets_meet_the_targets(path):
     reports = load_set(path)
     assert len(reports) >= 200 and len({r.style for r in reports}) == 10
@@ -229,8 +232,146 @@ def test_command_line_dicom_and_curate_share_the_recogniser():
     assert records.scrub is scrub
 
 
-@pytest.mark.parametrize("path", [DEV, DEV2], ids=["dev", "dev2"])
+@DEV_SETS
 def test_spans_are_sorted_and_disjoint_on_the_dev_sets(path):
     for report in load_set(path):
         spans = find_phi(report.text)
         assert all(a.end <= b.start for a, b in itertools.pairwise(spans))
+
+
+# Kinds of miss found on sealed set #2 (now dev3), written with other names and places.
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # who the person is, after the name and a comma
+        ("2024年5月2日体检。龙海燕，市实验小学教师，身份证号略。", "龙海燕"),
+        ("严子墨，韩国留学生，住留学生公寓", "严子墨"),
+        # a name before 于 and a date
+        ("病史由母亲提供：薛一鸣于6月2日被球击中左眼。", "薛一鸣"),
+        # age and sex before the name
+        ("接警：45岁男性饶建平被鞭炮炸伤右眼。", "饶建平"),
+        ("7岁女孩苗苗被树枝划伤。", "苗苗"),
+        # a department before the name: speaker and signature
+        ("儿科邝丽娟：您好，患儿眼底已查。", "邝丽娟"),
+        ("不影响手术。—— 眼科聂长春，2023/05/06 10:20", "聂长春"),
+        # a self-reference
+        ("回复：本人单雪梅，现住城南", "单雪梅"),
+        # letter headers
+        ("To: Dr. 欧阳建国（市眼科医院）", "欧阳建国"),
+        ("From: 侯美玲，县人民医院", "侯美玲"),
+        # labels paired with a slash
+        ("产妇姓名/住院号：邬晓晴/ZY0012345", "邬晓晴"),
+        # chat speakers tagged with a clock time, nicknames speaking for a patient
+        ("卢文斌 08:15\n医生您好\n上官雨 08:20\n请上传照片", "卢文斌"),
+        ("卢文斌 08:15\n医生您好\n上官雨 08:20\n请上传照片", "上官雨"),
+        ("微信群\n向日葵（贝小军家属）：昨天打的针", "向日葵"),
+        # a consultant named after 会诊专家, a speaker whose name ends like a clinical word
+        ("会诊专家：卜晓光（市眼科医院）\n基层医生：田野", "卜晓光"),
+        ("家属：收到\n包长生：复查时间呢？", "包长生"),
+        # a name after a relation, then a time word, then what the person does
+        ("已嘱其外孙柯程明日陪同复查。", "柯程"),
+        # a name before an age in Chinese numerals, a minority name with its origin in
+        # parentheses and no separator before the age
+        ("养老院，5楼12床，廉春花，八十一岁", "廉春花"),
+        ("乌兰图雅（蒙古族/内蒙古）66岁 女", "乌兰图雅"),
+        # a romanised name that is also a clinical abbreviation in capitals (NA)
+        ("EXAMINEE CARD  Na Zhou\nNo. HC001", "Na Zhou"),
+        # a surname and two given-name characters, one of which begins clinical words
+        # elsewhere (长 of 长期), after a kin word in running text
+        ("家族史：父鲁长江晚年失明。", "鲁长江"),
+        ("陪同人员：同事庞德生，电话略", "庞德生"),
+        # a name standing alone between list marks
+        ("随访名单：刘秀梅、尹建华、范晓东", "尹建华"),
+        ("陪同者：其女，孟秀英，电话略", "孟秀英"),
+        # verbs whose object is a person, a cue then 是, a role in parentheses after the
+        # colon, a relation with 儿
+        ("请联系管志刚，电话略", "管志刚"),
+        ("主治医生是葛丽娜", "葛丽娜"),
+        ("签字：（家属）韦春燕", "韦春燕"),
+        ("老伴儿焦明远代述病史", "焦明远"),
+        # a witness noun, a rural given name ending in 生, a nickname after a bracketed
+        # role, a chat recognised by its title, a Latin NAME label in capitals
+        ("目击者卢伟称被砸中左眼", "卢伟"),
+        ("老人名叫石根生，今年九十二岁", "石根生"),
+        ("[患者] 爱吃鱼的猫：医生，我眼睛红", "爱吃鱼的猫"),
+        ("群聊「糖网随访」\n阳光男孩：请问复查时间？\n医生助理：下周三", "阳光男孩"),
+        ("NAME: KIM Soo-jin  SEX: F", "KIM Soo-jin"),
+        # a table row with pipes after a role, a kin word with 之 and the name in brackets
+        ("随诊医生 | 蔺晓光 | 2024-01-02", "蔺晓光"),
+        ("患者之妻（邰丽娟）诉", "邰丽娟"),
+        # a villager noun; a name whose first two characters are an ordinary word (庞大)
+        ("打架致伤，对方为同村村民庞大海", "庞大海"),
+        # a label in brackets, 同志 as a title, a less common surname, 侄儿
+        ("【姓名】贲晓东【性别】男", "贲晓东"),
+        ("请仲瑞峰同志复查", "仲瑞峰"),
+        ("转告家属杭小芸：明日手术", "杭小芸"),
+        ("由其侄儿雷鸣开车送来", "雷鸣"),
+    ],
+)
+def test_dev3_kinds_of_name_found_by_structure(text, value):
+    out = scrub(text)
+    assert value not in out, out
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # employers: 单位 without a colon, branches of an organisation
+        ("高处坠落受伤，单位城西物流配送中心。", "城西物流配送中心"),
+        ("团体体检\n县公安局治安大队  某某  40岁", "县公安局治安大队"),
+        # a care home whose name holds 家
+        ("上门巡诊\n温馨家园护理院，3楼8床", "温馨家园护理院"),
+        # device serials after a bare device label
+        ("设备\tFD-ZX81Q02\n双眼视盘界清", "FD-ZX81Q02"),
+        # handles: any script after a social cue and a colon, more platforms
+        ("微信：静水流深", "静水流深"),
+        ("wx: happy_fish88", "happy_fish88"),
+        ("小红书：眼科小白兔", "眼科小白兔"),
+        # staff housing with a building number
+        ("住在钢厂职工宿舍3栋201", "钢厂职工宿舍3栋201"),
+        ("住师范大学家属院5号楼", "家属院5号楼"),
+        # a school whose name holds 人民
+        ("在县第二人民小学任教", "县第二人民小学"),
+    ],
+)
+def test_dev3_kinds_of_phi_found_by_structure(text, value):
+    out = scrub(text)
+    assert value not in out, out
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "专家意见：雷珠单抗或康柏西普均可。",
+        "陪同：导师某某教授",
+        "被烟花炸伤双眼，视网膜局限性水肿。",
+        "眼科常规检查：双眼前节未见异常。",
+        "患者（回族/宁夏）",
+        "NA: not applicable",
+        "诊断：高血压，白内障，黄斑变性，明显，周边，高度，常规，余同前，凌晨。",
+        "患者曾长期服用激素，高度近视。",
+        "单位：（个人）\n时间：凌晨2点\n会诊时间：上午",
+        "微博私信\n回复：好的",
+        "姓名|民族|年龄",
+        "丈夫称：妻子某某孕34周，护士某某护送，外公某某抱入",
+        "陈述者：本人，可靠。【陈述者】本人\n【诊断】白内障【建议】手术",
+    ],
+)
+def test_dev3_rules_keep_other_text(text):
+    out = scrub(text)
+    words = ("专家意见", "教授", "被烟花炸伤双眼", "局限性", "眼科常规", "宁夏", "NA", "曾长期")
+    labels = ("单位：", "时间：", "会诊时间：", "回复：", "民族", "孕34周", "护送", "抱入", "本人")
+    for word in (
+        *words,
+        "高血压",
+        "白内障",
+        "明显",
+        "周边",
+        "高度",
+        "常规",
+        "余同前",
+        "凌晨",
+        *labels,
+    ):
+        if word in text:
+            assert word in out, out

@@ -24,6 +24,7 @@ SURNAMES = (
     "谈匡鞠惠荆乐冀郁胥南班储栗燕楚鄢劳谌奚皮粟冼蔺楼闻厉伊仝郜阚权帅屠豆朴盖练廉禹萧"
     "战芮逄揭亓晋伏戈郗阙靖谯木丘"
     "洪狄卿祖雍辜茅湛晁扈邸逯昝郦宓宦邰嵇裘宣鲜茹慕索漆邴訾尉檀衡"
+    "杭况贲荀郏糜乜濮隗蓟笪缑羿"
 )
 
 #: Two-character surnames.
@@ -74,7 +75,7 @@ NAME_STOP_HARD = (
 #: they begin or continue clinical words (黄斑, 白内障, 高血压, 陈旧, 周边, 孔源 …).
 NAME_STOP_SOFT = (
     "人生同斑内障血压度规细括边围旧源视属面有何可同水显续离熟膜起极凝确素述经行曾患重镜身期复未该"
-    "尚余程侧外我当今近均较稍仍已无伴既往要拒入首次需系以突反长定眼"
+    "尚余程侧外我当今近均较稍仍已无伴既往要拒入首次需系以突反长定眼孕产"
 )
 
 #: Family relations that may stand between a cue and a name ("陪同者：孙子吕小布").
@@ -206,6 +207,7 @@ NAME_TITLES = [
     "老奶奶",
     "老爷爷",
     "老太",
+    "同志",
 ]
 
 #: Roles that follow a name and are kept ("王医生" → "[姓名]医生").
@@ -213,6 +215,8 @@ NAME_ROLES = ["医生", "医师", "大夫", "主任", "教授", "护士", "护�
 
 #: Latin-script cues.
 LATIN_NAME_CUES = [
+    "PATIENT NAME",
+    "NAME",
     "Patient Name",
     "Patient",
     "Name:",
@@ -442,6 +446,25 @@ SOCIAL_CUES = [
     "抖音号",
     "抖音",
     "钉钉",
+    "wx",
+    "WX",
+    "Wx",
+    "微信ID",
+    "微信名",
+    "小红书号",
+    "小红书",
+    "快手号",
+    "快手",
+    "B站",
+    "微博号",
+    "微博ID",
+    "抖音ID",
+    "Instagram",
+    "WhatsApp",
+    "Telegram",
+    "Facebook",
+    "Twitter",
+    "Skype",
 ]
 
 #: Cues that introduce a national ID number.
@@ -487,6 +510,16 @@ ORG_SUFFIXES: list[str] = _WORDS["org_suffixes"]
 CHAT_ROLES: list[str] = _WORDS["chat_roles"]
 #: Line-opening labels that are no speaker even in a chat.
 CHAT_NOT_SPEAKERS: frozenset[str] = frozenset(_WORDS["chat_not_speakers"])
+#: What a person is, said right after the name and a comma (李明，市第一中学教师).
+OCCUPATIONS: list[str] = _WORDS["occupations"]
+#: Age-and-sex nouns right before a name (62岁女性X).
+AGE_SEX_NOUNS: list[str] = _WORDS["age_sex_nouns"]
+#: Time words between a name and what the person does (X明日陪同).
+TIME_WORDS: list[str] = _WORDS["time_words"]
+#: Words that stand where a name could but are never one (陈述者：本人).
+NEVER_NAMES: frozenset[str] = frozenset(_WORDS["never_names"])
+#: Characters common in given names: a surname and two of them read as a name (贺长林).
+GIVEN_NAME_CHARS: str = "".join(dict.fromkeys(_WORDS["given_name_chars"]))
 
 #: Social roles and kin that stand right before a name (球友王强, 村医阿依古丽): the name
 #: after one may be any characters (minority and transliterated names have no surname).
@@ -502,6 +535,8 @@ ROLE_NOUNS: list[str] = [
 ROLE_NAME_STOP = (
     NAME_STOP_HARD.replace("其", "").replace("和", "")
     + "体健故世在亡病史似亦也均无有已未视近远生活住居作"
+    # what the person does next (护士X护送, 外公X抱入): no transliterated name holds these
+    + "代陪签称说诉述送带携拒告致被抱背扶领护"
 )
 
 NAME_CUES = list(dict.fromkeys([*NAME_CUES, *PERSON_NOUNS]))
@@ -512,7 +547,7 @@ NUMBER_CUES = list(dict.fromkeys([*NUMBER_CUES, *_WORDS["number_cues_more"]]))
 KIN_SINGLE = "父母兄弟姐妹妻夫子女爸妈"
 
 #: Characters that end a name before what the person does (代诉, 陪同, 签字, 称 …).
-NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来提讲叙"
+NAME_STOP_VERBS = "代陪签称说诉述送带携拒确告反致来提讲叙被护抱背扶开"
 
 #: Characters never inside a middle-dot name (its parts are transliterations: 别克, 艾力).
 DOTTED_NAME_STOP = "的了是和与及患者病人姓名家属陪同之其为男女岁眼诊断查在到已未于从向说称诉签等"

@@ -60,6 +60,8 @@ _BARE_AGE = (
     r"|\d{1,3}[ ]*(?:[MF](?![A-Za-z])|[男女](?![\u4e00-\u9fff]{2}))"
     r"|G\d{1,2}P\d"
 )
+#: An age in Chinese numerals (七十七岁).
+_CN_AGE = r"|[一二三四五六七八九十]{1,3}(?:周岁|岁)"
 
 
 def _surname_first() -> str:
@@ -78,21 +80,33 @@ def _parts() -> dict[str, str]:
     g = cjk_except(hard)
     w = cjk_except(hard + lx.NAME_STOP_SOFT + lx.NAME_STOP_VERBS)
     sur = rf"(?:{_alt(lx.COMPOUND_SURNAMES)}|[{lx.SURNAMES}])"
+    # two characters common in given names: a name even where one also begins clinical
+    # words (长 of 长期 in 贺长林)
+    given = "[" + "".join(c for c in lx.GIVEN_NAME_CHARS if c not in hard) + "]"
+    # a title after a two-character name is no part of it (联系王强教授)
+    nr = f"(?!{_alt(lx.NAME_ROLES + lx.NAME_TITLES)})"
+    gg = f"{given}{nr}{given}"
     return {
         "g": g,
         "h": cjk_except(lx.HEADER_NAME_STOP),
         "w": w,
         "sur": sur,
         "dotted": dotted_name(),
-        "han": rf"{sur}[ ]?{g}{g}?",  # surname + 1-2 characters after a firm slot
-        "han_weak": rf"{sur}[ ]?{w}{w}?",  # … where clinical words could follow
+        "given": given,
+        "han": rf"{sur}[ ]?{g}(?:{nr}{g})?",  # surname + 1-2 characters after a firm slot
+        "han_weak": rf"{sur}[ ]?(?:{gg}|{w}(?:{nr}{w})?)",  # … where clinical words could follow
+        # … where the end is fixed by what follows (a colon, a date): the last character
+        # may be one that begins clinical words elsewhere (万春生：)
+        "han_end": rf"{sur}[ ]?(?:{gg}|{w}(?:{nr}{g})?)",
     }
 
 
-def _sex_age_anchor() -> str:
+def _sex_age_anchor(sep_optional: bool = False) -> str:
     """Sex and/or age right after a name in a demographic header (the name ends where
-    this starts)."""
+    this starts); after an alias in parentheses no separator is needed (达瓦（藏族）52岁)."""
     sep = r"(?:[,，、/|;；:：]|[ ]|[(（\[【])[ ]*"
+    if sep_optional:
+        sep = f"(?:{sep})?"
     label = r"(?:(?:性别|性 别|Sex|sex|Gender|gender|年龄|年 龄|Age|age)[ ]*[:：]?[ ]*)?"
     sex = (
         r"(?:[男女](?:性|士|孩|童|婴)?|[MF](?![A-Za-z])|(?:[Ff]e)?[Mm]ale\b|(?:FE)?MALE\b)"
@@ -100,7 +114,7 @@ def _sex_age_anchor() -> str:
     )
     # (not 个月: "12个月复查" is an interval; an infant's header names the sex anyway)
     age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|y|Y|yo|岁半)(?![A-Za-z]))"
-    age += _BARE_AGE
+    age += _BARE_AGE + _CN_AGE
     return rf"{sep}{label}(?:{sex}|{age})"
 
 
@@ -115,7 +129,7 @@ def _sex_age() -> str:
         r"(?=[ ]*(?:[,，、/|;；)）\]】]|\d|$|\n|[ ]))"
     )
     age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|个月|月龄|y|Y|yo|岁半))"
-    age += _BARE_AGE
+    age += _BARE_AGE + _CN_AGE
     return rf"(?={alias}{sep}{label}(?:{sex}|{age}))"
 
 
@@ -133,11 +147,14 @@ class BackRule:
 
 def back_rules() -> list[BackRule]:
     """Names recognised by what follows them (sex and age, a role, an act, a date)."""
+    from revision_pipeline.deid.slots import slot_back_rules
+
     p = _parts()
     header_labels = _cue(lx.HEADER_LABELS)
     person = rf"{p['dotted']}|{p['han']}"
     boundary = r"(?:^|(?<=[\n,，。;；:：、(（\[【\]】|/ ]))"
     doers = _alt(lx.PERSON_VERBS)
+    when = rf"(?:{_alt(lx.TIME_WORDS)})?"  # 钱某明日陪同
     roles = _alt(lx.RELATIONS + lx.PAREN_ROLES)
     alias = r"[ ]*[(（][^)）\n]{1,24}[)）]"
     sex_age = _sex_age_anchor()
@@ -149,7 +166,7 @@ def back_rules() -> list[BackRule]:
         #    text, a line or a field, or after a header label, followed by sex or age.
         *(
             BackRule(anchor, back, window, gate)
-            for anchor, gate in ((sex_age, None), (alias + sex_age, "[(（]"))
+            for anchor, gate in ((sex_age, None), (alias + _sex_age_anchor(True), "[(（]"))
             for back, window in (
                 (rf"{header_start}(?P<v>{p['dotted']}|{p['h']}{{2,6}})", 20),
                 (rf"(?P<v>{p['han']})", 6),
@@ -169,14 +186,14 @@ def back_rules() -> list[BackRule]:
             gate="[(（]",
         ),
         # … a name before what a person does: 王芳代诉, 李强陪同, 护工小芳陪同.
-        BackRule(doers, rf"(?:{_cue(lx.NAME_CUES)})[ ]?(?P<v>{p['g']}{{2,3}})"),
-        BackRule(doers, rf"(?:{boundary}|{after_word})(?P<v>{p['dotted']}|{p['han_weak']})"),
+        BackRule(doers, rf"(?:{_cue(lx.NAME_CUES)})儿?[ ]?(?P<v>{p['g']}{{2,3}}){when}"),
+        BackRule(doers, rf"(?:{boundary}|{after_word})(?P<v>{p['dotted']}|{p['han_end']}){when}"),
         # … a surname-led name alone on a line; a speaker opening a line (吴磊（住院医）：).
         BackRule(r"\n|\Z", rf"(?:^|(?<=[\n。.]))[ ]*(?P<v>{p['dotted']}|{p['han_weak']})"),
         BackRule(
             "[:：]",
             rf"(?:^|(?<=\n))[ ]*(?:[【\[][^】\]\n]{{1,6}}[】\]][ ]*)?"
-            rf"(?P<v>{p['dotted']}|{p['han_weak']})(?:[ ]*[(（][^)）\n]{{0,12}}[)）])?",
+            rf"(?P<v>{p['dotted']}|{p['han']})(?:[ ]*[(（][^)）\n]{{0,12}}[)）])?",
             window=28,
         ),
         # … a name addressed with its role: 王强医生：, 致 眼科 欧阳明 副主任医师：.
@@ -206,13 +223,14 @@ def back_rules() -> list[BackRule]:
         #    heading a line with its hospital in parentheses.
         BackRule(
             rf"(?:19|20)\d{{2}}[-/.年]|{_alt(lx.SIGN_OFFS)}",
-            rf"{boundary}(?P<v>{p['dotted']}|{p['han_weak']})",
+            rf"{boundary}(?P<v>{p['dotted']}|{p['han_end']})",
         ),
         BackRule(
             r"[(（][^)）\n]{0,20}(?:医院|科|中心|诊所)",
             rf"(?:^|(?<=\n))[ ]*(?P<v>{p['han_weak']})",
             gate="[(（]",
         ),
+        *slot_back_rules(),
     ]
 
 
@@ -315,7 +333,8 @@ def name_rules() -> list[Rule]:
             NAME,
             rf"(?:{_alt(lx.ROLE_NOUNS)}|(?<=[:：])(?:护士|医生|医师|技师|老师))[ ]?"
             rf"(?P<v>{cjk_except(lx.ROLE_NAME_STOP)}{{2,6}}?)"
-            r"(?=[ ]*(?:\n|$|陪同|翻译|[(（,，、]|[ ]\d))",
+            rf"(?=(?:{_alt(lx.NAME_ROLES + lx.NAME_TITLES)})?"
+            r"[ ]*(?:\n|$|陪同|翻译|[(（,，、]|[ ]\d))",
             entry="".join(sorted({w[0] for w in lx.ROLE_NOUNS} | set("护医技老"))),
         ),
         # Any middle-dot name.
@@ -331,13 +350,19 @@ _TITLE = re.compile(r"[A-ZÀ-Þ](?:['’][A-Z])?[a-zß-ÿ'’]+")
 
 @cache
 def _english_stop() -> frozenset[str]:
-    return frozenset(w.lower() for w in lx.LATIN_NOT_NAMES + lx.CLINICAL_ABBREVIATIONS)
+    return frozenset(w.lower() for w in lx.LATIN_NOT_NAMES)
+
+
+@cache
+def _abbreviations() -> frozenset[str]:
+    """Clinical abbreviations, as written (NA is one; Na is a name)."""
+    return frozenset(lx.CLINICAL_ABBREVIATIONS)
 
 
 def latin_names(norm: str) -> list[tuple[int, int]]:
     """Romanised Chinese names and two-word English names in runs of Latin words."""
     out: list[tuple[int, int]] = []
-    stop = _english_stop()
+    stop, abbr = _english_stop(), _abbreviations()
     for run in _LATIN_RUN.finditer(norm):
         if run.start() and norm[run.start() - 1].isascii() and norm[run.start() - 1].isalnum():
             continue
@@ -350,7 +375,7 @@ def latin_names(norm: str) -> list[tuple[int, int]]:
                     continue
                 start, end = words[i][0], words[i + size - 1][1]
                 piece = [norm[s:e] for s, e in words[i : i + size]]
-                if any(w.lower() in stop for w in piece):
+                if any(w.lower() in stop or w in abbr for w in piece):
                     continue
                 if not any(w[0].isupper() for w in piece):
                     continue
@@ -379,6 +404,14 @@ def _leading_cue_re() -> re.Pattern[str]:
     return re.compile(_alt(lx.NAME_CUES + lx.HEADER_LABELS + ["由其", "由", "其", "及", "和"]))
 
 
+def word_then_given(norm: str, start: int, end: int, near: list[tuple[int, int]]) -> bool:
+    """A three-character name whose first two characters happen to be a look-alike word
+    and whose last is a given-name character (庞大 + 海, 高明 + 远): a name, not the word."""
+    if end - start != 3 or len(near) != 1 or near[0] != (start, start + 2):
+        return False
+    return norm[end - 1] in lx.GIVEN_NAME_CHARS
+
+
 def without_leading_cue(norm: str, start: int, end: int) -> int:
     """The start of a name span past a cue word it swallowed (``翻译热依拉·艾力``)."""
     if end - start < 4:
@@ -397,8 +430,11 @@ _LATIN_ALIAS = re.compile(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ'’\-]*(?:[ ]+[A-Za-zÀ-ÿ
 
 @cache
 def _alias_stop() -> tuple[frozenset[str], re.Pattern[str]]:
-    words = frozenset(w.lower() for w in lx.PAREN_ROLES + lx.NAME_CUES + lx.LATIN_NOT_NAMES)
-    return words, re.compile(f"[{re.escape(lx.DOTTED_NAME_STOP)}]|医院|科|中心|诊所|籍|族")
+    words = frozenset(
+        w.lower() for w in lx.PAREN_ROLES + lx.NAME_CUES + lx.LATIN_NOT_NAMES + lx.PROVINCES
+    )
+    places = "医院|科|中心|诊所|籍|族|[省市县]$"
+    return words, re.compile(f"[{re.escape(lx.DOTTED_NAME_STOP)}]|{places}")
 
 
 def aliases(norm: str, name_ends: list[int]) -> list[tuple[int, int]]:

@@ -111,8 +111,12 @@ def _name_parts() -> dict[str, str]:
     soft = hard + lx.NAME_STOP_SOFT + lx.NAME_STOP_VERBS
     compound = _alt(lx.COMPOUND_SURNAMES)
     surname = f"[{lx.SURNAMES}]"
+    # a role or title right after a two-character name is no part of it (导师毛毛教授)
+    nr = f"(?!{_alt(lx.NAME_ROLES + lx.NAME_TITLES)})"
     g_strong = cjk_except(hard)
     g_weak = cjk_except(soft)
+    # a surname and two characters common in given names (贺长林: 长 also begins 长期)
+    given = "[" + "".join(c for c in lx.GIVEN_NAME_CHARS if c not in hard) + "]"
     abbr = _alt(lx.CLINICAL_ABBREVIATIONS)
     fields = "Name|Age|Sex|Gender|Date|Dx|ID|Tel|Phone|Patient|Doctor|Exam|Report|No"
     # a capitalised word, or one in capitals, apostrophes inside (O'Brien, O'BRIEN)
@@ -130,10 +134,11 @@ def _name_parts() -> dict[str, str]:
     return {
         # after a cue and a colon: a surname and one or two characters, or any two to four
         # characters that end where the field does (医生：建议… is speech, not a name)
-        "strong": rf"(?:(?:{compound}|{surname})[ ]{{0,2}}{g_strong}{g_strong}?"
-        rf"|{g_strong}{{2,4}}(?=[^\u3400-\u9fff]|$))",
-        "strong_surname": rf"(?:{compound}|{surname})[ ]{{0,2}}{g_strong}{g_strong}?",
-        "weak": rf"(?!{neg})(?:{compound}|{surname})[ ]?{g_weak}{g_weak}?",
+        "strong": rf"(?:(?:{compound}|{surname})[ ]{{0,2}}{g_strong}(?:{nr}{g_strong})?"
+        rf"|{nr}{g_strong}{{2,4}}(?=[^\u3400-\u9fff]|$))",
+        "strong_surname": rf"(?:{compound}|{surname})[ ]{{0,2}}{g_strong}(?:{nr}{g_strong})?",
+        "weak": rf"(?!{neg})(?:{compound}|{surname})[ ]?"
+        rf"(?:{given}{nr}{given}|{g_weak}(?:{nr}{g_weak})?)",
         "any": rf"{g_strong}{{2,4}}",
         "surname_only": rf"(?!{neg})(?:{compound}|{surname})",
         "g_weak": g_weak,
@@ -145,7 +150,19 @@ def _name_parts() -> dict[str, str]:
 
 
 #: Roles whose colon may introduce speech in a chat (医生：好的…) rather than a name.
-_SPEAKING_ROLES = ("医生", "医师", "大夫", "护士", "主任", "教授", "技师", "护师", "院长", "老师")
+_SPEAKING_ROLES = (
+    "医生",
+    "医师",
+    "大夫",
+    "护士",
+    "主任",
+    "教授",
+    "技师",
+    "护师",
+    "院长",
+    "老师",
+    "专家",
+)
 
 
 def _cue_rules() -> list[Rule]:
@@ -157,6 +174,8 @@ def _cue_rules() -> list[Rule]:
     name_cues = _cue(lx.NAME_CUES)
     strong_cues = _cue(lx.NAME_CUES_STRONG)
     paren = r"(?:\s*[(（][^)）\n]{1,6}[)）])?"
+    # labels paired with a slash name values in the same order: 姓名/身份证：王芳/3301…
+    paired = r"(?:[ ]*/[ ]*[^:：/\n]{1,8}){0,3}"
     relation = rf"(?:(?:{_cue(lx.RELATIONS)})[ ]?)?"
     strong_list = rf"{p['strong']}(?:\s*[、/]\s*{relation}{p['strong']})*"
     surname_list = rf"{p['strong_surname']}(?:\s*[、/]\s*{relation}{p['strong_surname']})*"
@@ -178,6 +197,12 @@ def _cue_rules() -> list[Rule]:
             SOCIAL,
             rf"(?<![A-Za-z])(?:{_cue(lx.SOCIAL_CUES)}){sep}(?P<v>[A-Za-z0-9][A-Za-z0-9_\-.]{{3,39}})",
         ),
+        # … a nickname in any script after the cue and a colon: 微信：静水流深
+        Rule(
+            SOCIAL,
+            rf"(?<![A-Za-z])(?:{_cue(lx.SOCIAL_CUES)})[ ]*(?:号|名|昵称|ID|id)?[ ]*[:：][ ]*"
+            r"(?P<v>[^\s,，。;；:：()（）\[\]【】]{2,30})",
+        ),
         Rule(
             PHONE,
             r"(?<![A-Za-z])(?:分机|分机号|内线|转|ext\.?|Ext\.?|EXT\.?)[ ]*[:：]?[ ]*"
@@ -195,7 +220,7 @@ def _cue_rules() -> list[Rule]:
         ),
         Rule(
             NAME,
-            rf"(?:(?:{field_cues}){paren}\s*[:：]+|(?:{strong_cues}){paren})\s*"
+            rf"(?:(?:{field_cues}){paren}{paired}\s*(?:[:：]+|[】\]]){paren}|(?:{strong_cues}){paren})\s*"
             rf"{relation}(?P<v>{dotted}|{p['latin']}|{strong_list})",
         ),
         # after a role and a colon (医生：…) speech is as likely as a name: surname-led only
@@ -204,9 +229,14 @@ def _cue_rules() -> list[Rule]:
             rf"(?:{role_cues}){paren}\s*[:：]+\s*"
             rf"{relation}(?P<v>{dotted}|{p['latin']}|{surname_list})",
         ),
+        # a table row with pipes (随诊医生 | 王芳 | …): a surname-led name only, since a
+        # header row holds labels there (姓名|民族|年龄)
+        Rule(NAME, rf"(?:{name_cues}){paren}[ ]*\|[ ]*(?P<v>{dotted}|{p['strong_surname']})"),
         Rule(NAME, rf"(?:{patient_cues})[ ]?(?P<v>{p['any']}){sexed}"),
         Rule(
-            NAME, rf"(?:{name_cues}){paren}[ ]?{relation}(?P<v>{dotted}|{p['latin']}|{weak_list})"
+            NAME,
+            rf"(?:{name_cues})儿?{paren}[ ]?(?:是|为)?{relation}"
+            rf"(?P<v>{dotted}|{p['latin']}|{weak_list})",
         ),
         Rule(
             NAME,
@@ -319,7 +349,8 @@ def _title_rules() -> list[Rule]:
         # (not 任 of 主任医师)
         Rule(
             NAME,
-            rf"(?<!主)(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})(?:{_alt(lx.NAME_ROLES)})",
+            rf"(?<!主)(?!(?<=[导老医技护律教厨牧药])师)"
+            rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})(?:{_alt(lx.NAME_ROLES)})",
         ),
     ]
 
@@ -332,12 +363,14 @@ def _address_rules() -> list[Rule]:
     district = rf"{n}{{1,5}}?(?:区|县|旗)"
     town = rf"{n}{{1,6}}?(?:镇|乡|街道|村)"
     road = rf"{n}{{1,10}}?(?:路|街|大道|大街|巷|弄|胡同)[ ]*\d+(?:-\d+)?[ ]*号(?:院|楼)?"
-    estate = rf"{n}{{1,8}}?(?:花园|小区|新村|家园|公寓|大厦|苑|社区|广场)"
+    estate = rf"{n}{{1,8}}?(?:花园|小区|新村|家园|公寓|大厦|苑|社区|广场|家属院|家属楼|宿舍楼|宿舍)"
     unit = r"(?:[ ]*\d+[ ]*(?:栋|幢|座|号楼|楼|单元|层|室|房|户|号))"
     tail = rf"(?:{estate})?{unit}*(?:[ ]*\d{{3,4}}(?![\d.]))?"
     village = rf"{n}{{1,5}}?村(?:[一二三四五六七八九十\d]{{1,3}}(?:组|队|社)|\d+号)?"
+    # (家 may be inside a care home's name: 幸福家园护理院)
+    n_home = cjk_except(lx.ADDRESS_STOP.replace("家", ""))
     home = (
-        rf"{n}{{2,6}}?(?:护理院|养老院|敬老院|福利院|颐养中心|养老中心|康养中心|老年公寓|"
+        rf"{n_home}{{2,6}}?(?:护理院|养老院|敬老院|福利院|颐养中心|养老中心|康养中心|老年公寓|"
         r"托老所|疗养院)(?:[ ]*[A-Za-z\d]{1,2}[ ]*(?:座|栋|幢|号楼|区))?"
         r"(?:[ ]*\d{2,4}(?:室|房|号)?)?"
     )
@@ -394,10 +427,11 @@ def groups() -> tuple[Group, ...]:
     titles = lx.NAME_TITLES + lx.NAME_ROLES
     from revision_pipeline.deid.context import context_rules
     from revision_pipeline.deid.names import name_rules
+    from revision_pipeline.deid.slots import slot_rules
 
     out = [
         _combine(_digit_rules(), "0123456789+(", None),
-        *(_combine([r], r.entry, r.gate) for r in name_rules() + context_rules()),
+        *(_combine([r], r.entry, r.gate) for r in name_rules() + slot_rules() + context_rules()),
         _combine(_cue_rules(), _first_chars(cue_words), None),
         _combine(_cjk_number_rules(), "〇○零一二三四五六七八九十百", "[月岁]"),
         _combine(_title_rules(), surname_first, "|".join(map(re.escape, titles))),
@@ -411,7 +445,9 @@ def groups() -> tuple[Group, ...]:
         _combine(_address_rules()[2:3], None, r"(?:路|街|大道|巷|弄|胡同)[ ]*\d+(?:-\d+)?[ ]*号"),
         _combine(_address_rules()[3:4], None, r"[省市][^,，。;；]{0,12}?[区县旗]"),
         _combine(
-            _address_rules()[4:], None, r"(?:花园|小区|新村|家园|公寓|大厦|苑|社区|广场)[ ]*\d"
+            _address_rules()[4:],
+            None,
+            r"(?:花园|小区|新村|家园|公寓|大厦|苑|社区|广场|家属院|家属楼|宿舍楼|宿舍)[ ]*\d",
         ),
     ]
     for rule in _latin_rules():

@@ -15,7 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
-from revision_pipeline.deid import context, names
+from revision_pipeline.deid import context, names, slots
+from revision_pipeline.deid import lexicon as lx
 from revision_pipeline.deid import patterns as pt
 
 logger = logging.getLogger(__name__)
@@ -182,6 +183,7 @@ def find_phi(text: str, known: Iterable[str] = ()) -> list[PhiSpan]:
     spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.role_field_names(norm))
     spans.extend(PhiSpan(s, e, pt.NAME) for s, e in names.latin_names(norm))
     spans.extend(PhiSpan(s, e, kind) for s, e, kind in context.chat_speakers(norm))
+    spans.extend(PhiSpan(s, e, pt.NAME) for s, e in slots.stamped_speakers(norm))
     spans = _unprotected(norm, spans)
     found = [(sp.start, sp.end) for sp in spans if sp.kind == pt.NAME]
     if found:
@@ -195,8 +197,8 @@ def find_phi(text: str, known: Iterable[str] = ()) -> list[PhiSpan]:
 def _unprotected(norm: str, spans: list[PhiSpan]) -> list[PhiSpan]:
     """Name spans past a cue word they swallowed, cut back where a clinical look-alike
     (黄斑, 白内障, 原田病 …) begins and dropped where they start inside one, unless a
-    person cue and a colon stand before them or sex and age follow; other spans as
-    they are."""
+    person cue and a colon stand before them or sex and age follow; a field label
+    before its colon (单位：, 时间：) is no name; other spans as they are."""
     if not any(sp.kind == pt.NAME for sp in spans):
         return spans
     guarded = names.protected(norm)
@@ -205,12 +207,20 @@ def _unprotected(norm: str, spans: list[PhiSpan]) -> list[PhiSpan]:
         if sp.kind != pt.NAME:
             out.append(sp)
             continue
+        if norm[sp.start : sp.end] in lx.NEVER_NAMES:
+            continue
+        if norm[sp.start : sp.end] in lx.CHAT_NOT_SPEAKERS and norm[sp.end : sp.end + 2].lstrip(
+            " "
+        ).startswith((":", "：")):
+            continue
         start, end = sp.start, sp.end
         if end - start >= 4:
             start = names.without_leading_cue(norm, start, end)
         near = [g for g in guarded if g[0] < end and start < g[1]]
         if near and not (
-            names.after_firm_cue(norm, sp.start) or names.before_sex_age(norm, sp.end)
+            names.after_firm_cue(norm, sp.start)
+            or names.before_sex_age(norm, sp.end)
+            or names.word_then_given(norm, start, end, near)
         ):
             for g_start, g_end in near:
                 if g_start <= start < g_end:
