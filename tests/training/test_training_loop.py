@@ -181,6 +181,38 @@ def test_kill_and_resume_reaches_the_same_weights(setup, tmp_path):
     assert not list((tmp_path / "crash").glob("*.tmp"))
 
 
+class CrashInValidation(Recorder):
+    """Dies when validation of epoch ``epoch`` reports, after that step's checkpoint."""
+
+    def __init__(self, epoch: int) -> None:
+        super().__init__()
+        self.epoch = epoch
+
+    def log_metrics(self, metrics: dict[str, float], step: int) -> None:
+        if metrics.get("epoch") == self.epoch and any(k.startswith("val/") for k in metrics):
+            raise RuntimeError("killed during validation")
+        super().log_metrics(metrics, step)
+
+
+def test_a_kill_after_the_last_checkpoint_still_validates_the_last_epoch(setup, tmp_path):
+    # 6 steps per epoch, checkpoints every 6: the step-12 checkpoint is written before the
+    # last epoch's validation, so a kill there resumes at the very end of training
+    pairs, tokenizer, _ = setup
+
+    def run(ckdir: Path, rec: Recorder):
+        config = _cfg(ckdir, epochs=2, checkpoint_every=6, resume=True)
+        return train(_model(setup), tokenizer, _data(pairs), _data(pairs, "val"), config, rec)
+
+    reference = run(tmp_path / "ref", Recorder())
+    with pytest.raises(RuntimeError, match="during validation"):
+        run(tmp_path / "crash", CrashInValidation(epoch=1))
+    assert load_checkpoint(list_checkpoints(tmp_path / "crash")[-1])["step"] == 12
+    resumed = run(tmp_path / "crash", Recorder())
+    assert resumed.steps == reference.steps == 12
+    assert resumed.epochs_completed == reference.epochs_completed == 2
+    assert resumed.val_metrics == reference.val_metrics and len(resumed.val_metrics) == 2
+
+
 def test_default_metrics_logger_logs(caplog):
     with caplog.at_level("INFO", logger="revision_pipeline.training.loop"):
         LoggingMetricsLogger().log_metrics({"loss": 1.5}, step=3)

@@ -15,6 +15,7 @@ import torch
 logger = logging.getLogger(__name__)
 
 _NAME = re.compile(r"^step_(\d{8})\.pt$")
+_TMP = re.compile(r"^step_\d{8}\.pt\.(\d+)\.tmp$")
 
 
 def rng_state() -> dict[str, Any]:
@@ -62,15 +63,57 @@ def latest_checkpoint(directory: str | Path) -> Path | None:
     return found[-1] if found else None
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def remove_stale_temporaries(directory: str | Path) -> list[Path]:
+    """Delete ``*.tmp`` checkpoints left by writers that were killed mid-write.
+
+    A temporary whose writer (the process id in its name) still runs is kept.
+    """
+    removed = []
+    for path in Path(directory).glob("step_*.pt.*.tmp"):
+        match = _TMP.match(path.name)
+        if match and int(match.group(1)) != os.getpid() and not _pid_alive(int(match.group(1))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    if removed:
+        logger.info("removed %d checkpoint(s) left half-written by a killed run", len(removed))
+    return removed
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (a power cut keeps the new name)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # some platforms cannot open a directory
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def save_checkpoint(
     state: dict[str, Any], directory: str | Path, step: int, keep_last: int
 ) -> Path:
     """Write ``state`` atomically (temporary file + rename) and keep the last ``keep_last``.
 
-    A crash during the write leaves at most a ``*.tmp`` file that is never read.
+    A crash during the write leaves at most a ``*.tmp`` file that is never read (and
+    that the next save removes once its writer is gone).
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(directory)
     final = checkpoint_path(directory, step)
     tmp = final.with_name(final.name + f".{os.getpid()}.tmp")
     with tmp.open("wb") as fh:
@@ -78,6 +121,7 @@ def save_checkpoint(
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, final)
+    _fsync_directory(directory)
     if keep_last > 0:
         for old in list_checkpoints(directory)[:-keep_last]:
             old.unlink(missing_ok=True)
