@@ -230,3 +230,18 @@ def test_batches_pad_to_the_longest_report_unless_static_shapes_are_asked(setup)
     for cfg in (_cfg(None, pad_to="max_len"), _cfg(None, compile=True)):
         assert static_shapes(cfg)
         assert text_encoder(cfg)(tokenizer, texts, 64)["input_ids"].shape == (2, 64)
+
+
+def test_starting_over_sets_an_earlier_runs_checkpoints_aside(setup, tmp_path):
+    pairs, tokenizer, _ = setup
+
+    def run(max_steps: int, resume: bool):
+        config = _cfg(tmp_path, max_steps=max_steps, checkpoint_every=2, keep_last=2, resume=resume)
+        return train(_model(setup), tokenizer, _data(pairs), None, config, Recorder())
+
+    run(6, resume=False)  # an earlier run: checkpoints 4 and 6
+    run(2, resume=False)  # starts over: its step-2 checkpoint must not be rotated away
+    assert [p.name for p in list_checkpoints(tmp_path)] == ["step_00000002.pt"]
+    (aside,) = tmp_path.glob("earlier-*")
+    assert [p.name for p in list_checkpoints(aside)] == ["step_00000004.pt", "step_00000006.pt"]
+    assert run(4, resume=True).steps == 4  # continues the new run, not the earlier one

@@ -6,6 +6,7 @@ import logging
 import os
 import random
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,29 @@ def save_checkpoint(
             old.unlink(missing_ok=True)
     logger.info("saved checkpoint %s", final)
     return final
+
+
+def set_aside(directory: str | Path) -> Path | None:
+    """Move the checkpoints in ``directory`` into ``directory/earlier-<time>/``.
+
+    For a run that starts over (``resume`` off, or a new configuration) in a folder that
+    holds an earlier run's checkpoints: left in place, their higher step numbers would
+    make rotation delete the new run's checkpoints, and a later resume would continue
+    the earlier run. Nothing is deleted. Returns the folder they went to, or ``None``.
+    """
+    found = list_checkpoints(directory)
+    if not found:
+        return None
+    aside = Path(directory) / time.strftime("earlier-%Y%m%d-%H%M%S")
+    aside.mkdir(exist_ok=True)
+    for path in found:
+        os.replace(path, aside / path.name)
+    logger.warning(
+        "starting over: %d checkpoint(s) of an earlier run in %s moved to %s "
+        "(set resume: true to continue a run instead; delete the folder to free the space)",
+        len(found), directory, aside,
+    )  # fmt: skip
+    return aside
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:

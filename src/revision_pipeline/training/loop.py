@@ -212,6 +212,9 @@ class _Trainer:
 
     def maybe_resume(self) -> None:
         if not self.config.resume:
+            if self.config.checkpoint_dir and self.info.is_main:
+                ckpt.set_aside(self.config.checkpoint_dir)  # never mixed with this run's
+            barrier()
             return
         path = ckpt.latest_checkpoint(self.config.checkpoint_dir)
         if path is None:
