@@ -11,11 +11,12 @@ clean run (same pseudonym secret).
 
 For pretrain (a tiny model, 2 epochs, a checkpoint every 2 steps, on those pairs): one clean
 run, then per point: pretrain's outputs cleared, ``kedro run --pipeline=pretrain`` started,
-the signal sent at a seeded random time between the start of its first node (the tokenizer)
-and the end of its first epoch in the clean run, every checkpoint left checked whole, the
-run repeated with ``resume: true``; the rerun must give the clean run's weights (within the
-resume test's tolerance), an identical tokenizer, a complete model folder, the same
-steps / epochs / validation recall, and a healthy MLflow database whose newest run finished.
+the signal sent at a seeded random time of the clean run's timeline (one point in three
+in the start-up: tokenizer node, training set-up; the others in the first epoch's training
+steps), every checkpoint left checked whole, the run repeated with ``resume: true``; the
+rerun must give the clean run's weights (within the resume test's tolerance), an identical
+tokenizer, a complete model folder, the same steps / epochs / validation recall, and a
+healthy MLflow database whose newest run finished.
 
 Signals alternate (SIGKILL, SIGINT) and go to the whole process group, as Ctrl-C would.
 Ends with one JSON line: ``points``, ``equal``, ``seconds``, ``failures`` and one object per
@@ -280,6 +281,7 @@ FIRST_NODE, EPOCH0_END, CHECKPOINT = (
     "val/i2t_R@1",
     "saved checkpoint",
 )
+FIRST_STEPS = ("step 1 loss=", "step 2 loss=")
 #: tests/training/test_training_loop.py::test_kill_and_resume_reaches_the_same_weights
 RTOL, ATOL = 1e-5, 1e-6
 
@@ -317,6 +319,7 @@ class PretrainReference:
     model_files: dict[str, str]
     summary: dict[str, Any]
     epoch0_end: float
+    training_start: float
     checkpoints: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -345,12 +348,14 @@ def prepare_pretrain(project: Path) -> PretrainReference:
     output = run.finish()
     if run.proc.returncode != 0:
         raise RuntimeError(f"clean pretrain run failed:\n{output[-4000:]}")
-    start, end = run.first(FIRST_NODE), run.first(EPOCH0_END)
-    if start is None or end is None:
-        raise RuntimeError(f"no {FIRST_NODE!r} or {EPOCH0_END!r} line in:\n{output[-4000:]}")
+    marks = [run.first(m) for m in (FIRST_NODE, EPOCH0_END, *FIRST_STEPS)]
+    if None in marks:
+        raise RuntimeError(f"no {FIRST_NODE!r}, {EPOCH0_END!r} or step lines in:\n{output[-4000:]}")
+    start, end, step1, step2 = marks
     weights, tokenizer, files, summary = _outputs(project)
     return PretrainReference(
         weights, tokenizer, files, summary, end - start,
+        max(0.0, step1 - (step2 - step1) - start),  # when step 1 began, about
         [t - start for t, line in run.lines if CHECKPOINT in line],
         time.monotonic() - run.started,
     )  # fmt: skip
@@ -485,16 +490,27 @@ def curate_points(project: Path, n: int, rng: random.Random, signals: list[int])
 
 
 def pretrain_points(project: Path, n: int, rng: random.Random, signals: list[int]) -> dict:
-    """``n`` kill points of pretrain's first node and first epoch against one clean run."""
+    """``n`` kill points of pretrain's first node and first epoch against one clean run.
+
+    One point in three falls in the start-up (the tokenizer node, the training node's
+    set-up: no checkpoint yet), the others in the first epoch's training steps, each at a
+    seeded uniform time of that phase in the clean run.
+    """
     reference = prepare_pretrain(project)
     logger.info(
-        "clean pretrain run: %.1f s; epoch 0 ends %.1f s after the first node starts; "
-        "checkpoints at %s s",
-        reference.seconds, reference.epoch0_end, [round(t, 1) for t in reference.checkpoints],
+        "clean pretrain run: %.1f s; after the first node starts, training starts at %.1f s, "
+        "epoch 0 ends at %.1f s, checkpoints at %s s",
+        reference.seconds, reference.training_start, reference.epoch0_end,
+        [round(t, 1) for t in reference.checkpoints],
     )  # fmt: skip
     failures, rows = [], []
     for point in range(n):
-        after = rng.uniform(0.0, reference.epoch0_end)
+        phase = (
+            (0.0, reference.training_start)
+            if point % 3 == 0
+            else (reference.training_start, reference.epoch0_end)
+        )
+        after = rng.uniform(*phase)
         sig = signals[point % len(signals)]
         result = pretrain_interrupted_then_rerun(project, reference, after, sig)
         rows.append((after, result))
@@ -510,9 +526,11 @@ def pretrain_points(project: Path, n: int, rng: random.Random, signals: list[int
         "points": n,
         "equal": n - len(failures),
         "clean_s": round(reference.seconds, 1),
+        "training_start_s": round(reference.training_start, 1),
         "epoch0_end_s": round(reference.epoch0_end, 1),
         "after_s": [round(a, 1) for a, _ in rows],
         "before_first_checkpoint": sum(not r["checkpoint_steps"] for _, r in rows),
+        "checkpoint_steps_at_kill": [r["checkpoint_steps"] for _, r in rows],
         "resumed": sum(r["resumed"] for _, r in rows),
         "max_abs_diff": max((r["checks"]["max_abs_diff"] for _, r in rows), default=0.0),
         "failures": failures,
