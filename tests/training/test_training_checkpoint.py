@@ -5,13 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 import torch
 
 from revision_pipeline.training.checkpoint import (
+    check_tokenizer,
     latest_checkpoint,
     list_checkpoints,
     load_checkpoint,
     save_checkpoint,
+    vocabulary_digest,
 )
 
 
@@ -35,3 +38,18 @@ def test_half_written_checkpoints_are_never_listed_and_are_removed_once_their_wr
     finally:
         sleeper.kill()
         sleeper.wait()
+
+
+def test_resuming_with_another_tokenizer_vocabulary_stops(tmp_path):
+    from revision_pipeline.models import train_tokenizer
+
+    first = train_tokenizer(["甲乙 丙丁"] * 3, vocab_size=400)
+    other = train_tokenizer(["戊己 庚辛"] * 3, vocab_size=400)  # the pairs changed
+    assert vocabulary_digest(first) != vocabulary_digest(other)
+    check_tokenizer(tmp_path, first, resume=False, write=True)
+    save_checkpoint({"step": 2}, tmp_path, 2, keep_last=3)
+    check_tokenizer(tmp_path, first, resume=True, write=True)  # the same vocabulary: fine
+    with pytest.raises(ValueError, match=r"another tokenizer.*pairs curated again"):
+        check_tokenizer(tmp_path, other, resume=True, write=True)
+    check_tokenizer(tmp_path, other, resume=False, write=True)  # starting over is allowed
+    assert (tmp_path / "tokenizer.sha256").read_text().strip() == vocabulary_digest(other)

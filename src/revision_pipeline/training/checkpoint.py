@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import random
@@ -160,3 +162,42 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         return torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:
         raise ValueError(f"cannot read checkpoint {path}: {exc}") from exc
+
+
+TOKENIZER_STAMP = "tokenizer.sha256"
+
+
+def vocabulary_digest(tokenizer: Any) -> str:
+    """SHA-256 of a tokenizer's vocabulary: every token with its id."""
+    vocab = sorted(tokenizer.get_vocab().items(), key=lambda kv: (kv[1], kv[0]))
+    return hashlib.sha256(json.dumps(vocab, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def check_tokenizer(directory: str | Path, tokenizer: Any, resume: bool, write: bool) -> None:
+    """Refuse to resume checkpoints that were trained with another vocabulary.
+
+    The vocabulary's digest is kept beside the checkpoints (``tokenizer.sha256``). A
+    resumed run whose tokenizer differs (the pairs changed since the checkpoints were
+    written, say) would read the checkpoint's embeddings with other token ids and train
+    on silently; it stops instead. ``write``: record this run's digest (one process).
+
+    Raises:
+        ValueError: ``resume`` is on, ``directory`` holds checkpoints and its stamp names
+            another vocabulary.
+    """
+    directory = Path(directory)
+    stamp, digest = directory / TOKENIZER_STAMP, vocabulary_digest(tokenizer)
+    if resume and latest_checkpoint(directory) is not None and stamp.is_file():
+        recorded = stamp.read_text("utf-8").strip()
+        if recorded != digest:
+            raise ValueError(
+                f"the checkpoints in {directory} were trained with another tokenizer "
+                f"(vocabulary {recorded[:12]}, now {digest[:12]}): were the pairs curated "
+                "again since? Resuming would read the embeddings with other token ids. Set "
+                "resume: false to start over (those checkpoints are set aside, not deleted)."
+            )
+    if write:
+        directory.mkdir(parents=True, exist_ok=True)
+        tmp = stamp.with_name(f"{stamp.name}.{os.getpid()}.tmp")
+        tmp.write_text(digest + "\n", "utf-8")
+        os.replace(tmp, stamp)
