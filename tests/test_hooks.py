@@ -117,9 +117,11 @@ def test_an_interrupted_runs_mlflow_run_is_marked_killed(tmp_path: Path, monkeyp
     try:
         hook.before_pipeline_run()
         run = mlflow.start_run()  # what kedro-mlflow does next
+        inner = mlflow.start_run(nested=True)  # a second entry on MLflow's run stack
         hook.end_interrupted_run()  # Ctrl-C: the interpreter exits, no pipeline hook ran
         assert mlflow.active_run() is None
-        assert mlflow.get_run(run.info.run_id).info.status == "KILLED"
+        for started in (run, inner):
+            assert mlflow.get_run(started.info.run_id).info.status == "KILLED"
         hook.before_pipeline_run()
         done = mlflow.start_run()
         hook.after_pipeline_run()

@@ -164,6 +164,7 @@ class InterruptedRunHook:
 
         if mlflow.active_run() is not None:
             logger.warning("run interrupted: its MLflow run is marked KILLED")
+        while mlflow.active_run() is not None:  # kedro-mlflow's run can be stacked twice
             mlflow.end_run(status="KILLED")
         self._running = False
 
