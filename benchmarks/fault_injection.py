@@ -415,6 +415,7 @@ def compare_pretrain(project: Path, reference: PretrainReference) -> dict[str, A
         "tokenizer": tokenizer == reference.tokenizer,
         "model_folder": files == reference.model_files,
         "summary": all(summary[k] == want[k] for k in ("steps", "epochs_completed", "val_metrics"))
+        and summary["final_loss"] is not None
         and abs(summary["final_loss"] - want["final_loss"]) <= 1e-4 * abs(want["final_loss"]),
         "tracking_db": healthy,
         "last_run_finished": status == "FINISHED",
@@ -550,7 +551,10 @@ def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     work = args.work or Path(tempfile.mkdtemp(prefix="faults-"))
-    project = make_project(work / "project")
+    project = work / "project"
+    reuse = args.pipeline == "pretrain" and (project / "data/05_model_input/pairs").is_dir()
+    if not reuse:  # a pretrain-only run may reuse a project curated by an earlier one
+        make_project(project)
     started = time.monotonic()
     rng = random.Random(args.seed)
     signals = _signals(args.signal)
@@ -558,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {}
     if args.pipeline != "pretrain":
         report["curate"] = curate_points(project, n_curate, rng, signals)
-    else:  # pretrain reads curated pairs
+    elif not reuse:  # pretrain reads curated pairs
         prepare(project)
     if args.pipeline != "curate":
         report["pretrain"] = pretrain_points(project, args.points - n_curate, rng, signals)

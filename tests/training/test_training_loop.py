@@ -211,6 +211,7 @@ def test_a_kill_after_the_last_checkpoint_still_validates_the_last_epoch(setup, 
     assert resumed.steps == reference.steps == 12
     assert resumed.epochs_completed == reference.epochs_completed == 2
     assert resumed.val_metrics == reference.val_metrics and len(resumed.val_metrics) == 2
+    assert resumed.final_loss == reference.final_loss is not None  # no step ran, yet known
 
 
 def test_default_metrics_logger_logs(caplog):

@@ -196,6 +196,7 @@ class _Trainer:
             },
             "history": self.result.history,
             "val_metrics": self.result.val_metrics,
+            "final_loss": self.result.final_loss,
             "config": self.config.model_dump(),
         }
 
@@ -242,6 +243,7 @@ class _Trainer:
         self.batches_seen = pos["samples_seen"] // self.config.batch_size
         self.result.history = list(state.get("history", []))
         self.result.val_metrics = list(state.get("val_metrics", []))
+        self.result.final_loss = state.get("final_loss")  # a run resumed at its end trains no step
         self.result.last_checkpoint = path
         logger.info("resumed from %s at step %d (epoch %d)", path, self.step, self.epoch)
 
