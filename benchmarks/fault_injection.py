@@ -494,8 +494,10 @@ def pretrain_points(project: Path, n: int, rng: random.Random, signals: list[int
     """``n`` kill points of pretrain's first node and first epoch against one clean run.
 
     One point in three falls in the start-up (the tokenizer node, the training node's
-    set-up: no checkpoint yet), the others in the first epoch's training steps, each at a
-    seeded uniform time of that phase in the clean run.
+    set-up: no checkpoint yet) at a seeded uniform time of that phase in the clean run; the
+    others in the first epoch's training: a seeded random share of one step's time after
+    the log line of a seeded random step of epoch 0 (a time alone drifts out of the epoch
+    as the shared host's load changes).
     """
     reference = prepare_pretrain(project)
     logger.info(
@@ -505,19 +507,20 @@ def pretrain_points(project: Path, n: int, rng: random.Random, signals: list[int
         [round(t, 1) for t in reference.checkpoints],
     )  # fmt: skip
     failures, rows = [], []
+    per_epoch = reference.summary["steps"] // int(PRETRAIN_PARAMS["train.epochs"])
+    step_s = (reference.epoch0_end - reference.training_start) / per_epoch
     for point in range(n):
-        phase = (
-            (0.0, reference.training_start)
-            if point % 3 == 0
-            else (reference.training_start, reference.epoch0_end)
-        )
-        after = rng.uniform(*phase)
+        if point % 3 == 0:
+            anchor, after = FIRST_NODE, rng.uniform(0.0, reference.training_start)
+        else:
+            anchor, after = f"step {rng.randint(1, per_epoch)} loss=", rng.uniform(0.0, step_s)
         sig = signals[point % len(signals)]
-        result = pretrain_interrupted_then_rerun(project, reference, after, sig)
-        rows.append((after, result))
+        result = pretrain_interrupted_then_rerun(project, reference, after, sig, anchor)
+        label = "tokenizer start" if anchor == FIRST_NODE else anchor.replace(" loss=", "")
+        rows.append((after, result | {"anchor": label}))
         logger.info(
-            "pretrain point %d: %s %.1f s after the first node, checkpoints %s, resumed %s -> %s%s",
-            point, sig.name, after, result["checkpoint_steps"], result["resumed"],
+            "pretrain point %d: %s %.2f s after %r, checkpoints %s, resumed %s -> %s%s",
+            point, sig.name, after, anchor, result["checkpoint_steps"], result["resumed"],
             result["equal"], "" if result["equal"] else f" {result['checks']}",
         )  # fmt: skip
         if not result["equal"]:
@@ -529,7 +532,8 @@ def pretrain_points(project: Path, n: int, rng: random.Random, signals: list[int
         "clean_s": round(reference.seconds, 1),
         "training_start_s": round(reference.training_start, 1),
         "epoch0_end_s": round(reference.epoch0_end, 1),
-        "after_s": [round(a, 1) for a, _ in rows],
+        "steps_per_epoch": per_epoch,
+        "kills": [f"{r['anchor']} +{a:.2f} s" for a, r in rows],
         "before_first_checkpoint": sum(not r["checkpoint_steps"] for _, r in rows),
         "checkpoint_steps_at_kill": [r["checkpoint_steps"] for _, r in rows],
         "resumed": sum(r["resumed"] for _, r in rows),
