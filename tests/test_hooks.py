@@ -102,3 +102,32 @@ def test_a_wrong_key_in_local_institutions_fails_at_start_up(tmp_path: Path) -> 
         ValidateConfigHook().after_context_created(
             SimpleNamespace(params={}, config_loader=_loader(conf), env="local")
         )
+
+
+def test_an_interrupted_runs_mlflow_run_is_marked_killed(tmp_path: Path, monkeypatch) -> None:
+    import mlflow
+
+    from revision_pipeline.hooks import InterruptedRunHook
+    from revision_pipeline.tracking import ensure_tracking_db
+
+    ensure_tracking_db(tmp_path / "mlflow.db")
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    monkeypatch.setattr("atexit.register", lambda fn: None)  # called by hand below
+    hook = InterruptedRunHook()
+    try:
+        hook.before_pipeline_run()
+        run = mlflow.start_run()  # what kedro-mlflow does next
+        inner = mlflow.start_run(nested=True)  # a second entry on MLflow's run stack
+        hook.end_interrupted_run()  # Ctrl-C: the interpreter exits, no pipeline hook ran
+        assert mlflow.active_run() is None
+        for started in (run, inner):
+            assert mlflow.get_run(started.info.run_id).info.status == "KILLED"
+        hook.before_pipeline_run()
+        done = mlflow.start_run()
+        hook.after_pipeline_run()
+        hook.end_interrupted_run()  # a complete run is left to kedro-mlflow
+        assert mlflow.active_run().info.run_id == done.info.run_id
+    finally:
+        while mlflow.active_run() is not None:
+            mlflow.end_run()
+        mlflow.set_tracking_uri(None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import errno
 import logging
 import shutil
@@ -84,6 +85,51 @@ class RunLockHook:
     def on_pipeline_error(self) -> None:
         """Release the lock after a failed run."""
         self._release()
+
+
+class InterruptedRunHook:
+    """An interrupted run (Ctrl-C, SIGTERM turned into an exception) is KILLED in MLflow.
+
+    Kedro calls ``on_pipeline_error`` for exceptions only, so kedro-mlflow never ends the
+    MLflow run of an interrupted ``kedro run``; MLflow's own exit handler then ends it as
+    FINISHED, and an interrupted pretraining looks complete in the MLflow UI. An exit
+    handler registered after MLflow's runs before it and ends such a run as KILLED. (A
+    SIGKILL runs no handler: that run stays RUNNING.)
+    """
+
+    def __init__(self) -> None:
+        self._running = False
+        self._registered = False
+
+    @hook_impl
+    def before_pipeline_run(self) -> None:
+        """Note that a pipeline runs; register the exit handler once."""
+        self._running = True
+        if not self._registered:
+            atexit.register(self.end_interrupted_run)
+            self._registered = True
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        """The pipeline finished: kedro-mlflow ends its run."""
+        self._running = False
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        """The pipeline failed with an exception: kedro-mlflow marks its run FAILED."""
+        self._running = False
+
+    def end_interrupted_run(self) -> None:
+        """At exit: end the active MLflow run as KILLED if the pipeline never ended."""
+        if not self._running:
+            return
+        import mlflow
+
+        if mlflow.active_run() is not None:
+            logger.warning("run interrupted: its MLflow run is marked KILLED")
+        while mlflow.active_run() is not None:  # kedro-mlflow's run can be stacked twice
+            mlflow.end_run(status="KILLED")
+        self._running = False
 
 
 def _disk_full(error: BaseException | None) -> OSError | None:

@@ -4,12 +4,19 @@ from kedro.config import OmegaConfigLoader
 
 from revision_pipeline.hooks import (
     DiskFullHook,
+    InterruptedRunHook,
     RunLockHook,
     TrackingDatabaseHook,
     ValidateConfigHook,
 )
 
-HOOKS = (TrackingDatabaseHook(), ValidateConfigHook(), RunLockHook(), DiskFullHook())
+HOOKS = (
+    TrackingDatabaseHook(),
+    ValidateConfigHook(),
+    RunLockHook(),
+    DiskFullHook(),
+    InterruptedRunHook(),
+)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

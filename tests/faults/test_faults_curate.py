@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import random
 import signal
-import sys
-from pathlib import Path
 
 import pytest
-
-_SPEC = importlib.util.spec_from_file_location(
-    "fault_injection", Path(__file__).resolve().parents[2] / "benchmarks" / "fault_injection.py"
-)
-faults = importlib.util.module_from_spec(_SPEC)
-sys.modules["fault_injection"] = faults
-_SPEC.loader.exec_module(faults)
-
-
-@pytest.fixture(scope="module")
-def clean_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], float]:
-    project = faults.make_project(tmp_path_factory.mktemp("faults") / "project")
-    clean, duration = faults.prepare(project)
-    return project, clean, duration
+from fault_helpers import faults
 
 
 @pytest.mark.slow

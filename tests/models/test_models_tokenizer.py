@@ -158,3 +158,20 @@ def test_length_covering_keeps_the_asked_share_whole(tokenizer) -> None:
         length_covering(tokenizer, texts, coverage=0)
     with pytest.raises(ValueError, match="no texts"):
         length_covering(tokenizer, ["", ""])
+
+
+def test_training_twice_gives_the_same_vocabulary_and_ids() -> None:
+    # tokenizers' own WordPiece trainer numbers "##x" pieces in hash-map order: 20 runs on
+    # these tied counts gave 20 different vocabularies; a resumed pretraining that retrains
+    # its tokenizer must get the ids its checkpoint's embeddings were trained with
+    reports = [
+        "视网膜 黄斑 水肿 出血 渗出 玻璃体 视盘 杯盘比 动脉 静脉 阻塞 新生血管",
+        "糖尿病 视网膜 病变 增殖期 非增殖期 高血压 动脉硬化",
+    ] * 3
+    trained = {train_tokenizer(reports, vocab_size=60).backend_tokenizer.to_str() for _ in range(8)}
+    assert len(trained) == 1
+    tokenizer = train_tokenizer(reports, vocab_size=60)
+    assert tokenizer.pad_token_id == 0
+    assert "##视" not in tokenizer.all_special_tokens  # pieces are ordinary vocabulary
+    ids = tokenizer("视网膜病变")["input_ids"]
+    assert tokenizer.decode(ids, skip_special_tokens=True).replace(" ", "") == "视网膜病变"

@@ -95,6 +95,14 @@ def test_unknown_model_config_is_a_config_error(tmp_path: Path) -> None:
         PretrainConfig.model_validate({"train": {"batchsize": 8}})
 
 
+def test_resume_alone_resumes_from_the_work_dir_checkpoints() -> None:
+    # what docs/reliability.md tells a user to run after a kill: --params=pretrain.train.resume=true
+    config = PretrainConfig.model_validate({"work_dir": "w", "train": {"resume": True}})
+    assert config.train.resume and Path(config.train.checkpoint_dir) == Path("w/checkpoints")
+    elsewhere = {"train": {"resume": True, "checkpoint_dir": "ck"}}
+    assert PretrainConfig.model_validate(elsewhere).train.checkpoint_dir == "ck"
+
+
 def test_unknown_timm_name_fails_before_training(tmp_path: Path) -> None:
     pairs = ds.dataset(write_pairs(tmp_path / "pairs", 24, splits=("train", "val")))
     params = _params(tmp_path)

@@ -181,6 +181,39 @@ def test_kill_and_resume_reaches_the_same_weights(setup, tmp_path):
     assert not list((tmp_path / "crash").glob("*.tmp"))
 
 
+class CrashInValidation(Recorder):
+    """Dies when validation of epoch ``epoch`` reports, after that step's checkpoint."""
+
+    def __init__(self, epoch: int) -> None:
+        super().__init__()
+        self.epoch = epoch
+
+    def log_metrics(self, metrics: dict[str, float], step: int) -> None:
+        if metrics.get("epoch") == self.epoch and any(k.startswith("val/") for k in metrics):
+            raise RuntimeError("killed during validation")
+        super().log_metrics(metrics, step)
+
+
+def test_a_kill_after_the_last_checkpoint_still_validates_the_last_epoch(setup, tmp_path):
+    # 6 steps per epoch, checkpoints every 6: the step-12 checkpoint is written before the
+    # last epoch's validation, so a kill there resumes at the very end of training
+    pairs, tokenizer, _ = setup
+
+    def run(ckdir: Path, rec: Recorder):
+        config = _cfg(ckdir, epochs=2, checkpoint_every=6, resume=True)
+        return train(_model(setup), tokenizer, _data(pairs), _data(pairs, "val"), config, rec)
+
+    reference = run(tmp_path / "ref", Recorder())
+    with pytest.raises(RuntimeError, match="during validation"):
+        run(tmp_path / "crash", CrashInValidation(epoch=1))
+    assert load_checkpoint(list_checkpoints(tmp_path / "crash")[-1])["step"] == 12
+    resumed = run(tmp_path / "crash", Recorder())
+    assert resumed.steps == reference.steps == 12
+    assert resumed.epochs_completed == reference.epochs_completed == 2
+    assert resumed.val_metrics == reference.val_metrics and len(resumed.val_metrics) == 2
+    assert resumed.final_loss == reference.final_loss is not None  # no step ran, yet known
+
+
 def test_default_metrics_logger_logs(caplog):
     with caplog.at_level("INFO", logger="revision_pipeline.training.loop"):
         LoggingMetricsLogger().log_metrics({"loss": 1.5}, step=3)
@@ -198,3 +231,18 @@ def test_batches_pad_to_the_longest_report_unless_static_shapes_are_asked(setup)
     for cfg in (_cfg(None, pad_to="max_len"), _cfg(None, compile=True)):
         assert static_shapes(cfg)
         assert text_encoder(cfg)(tokenizer, texts, 64)["input_ids"].shape == (2, 64)
+
+
+def test_starting_over_sets_an_earlier_runs_checkpoints_aside(setup, tmp_path):
+    pairs, tokenizer, _ = setup
+
+    def run(max_steps: int, resume: bool):
+        config = _cfg(tmp_path, max_steps=max_steps, checkpoint_every=2, keep_last=2, resume=resume)
+        return train(_model(setup), tokenizer, _data(pairs), None, config, Recorder())
+
+    run(6, resume=False)  # an earlier run: checkpoints 4 and 6
+    run(2, resume=False)  # starts over: its step-2 checkpoint must not be rotated away
+    assert [p.name for p in list_checkpoints(tmp_path)] == ["step_00000002.pt"]
+    (aside,) = tmp_path.glob("earlier-*")
+    assert [p.name for p in list_checkpoints(aside)] == ["step_00000004.pt", "step_00000006.pt"]
+    assert run(4, resume=True).steps == 4  # continues the new run, not the earlier one

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -108,25 +108,12 @@ def train_tokenizer(
     if patients is not None and min_patients > 1:
         segmented = rare_strings_removed(list(segmented), list(patients), min_patients)
 
-    def corpus() -> Iterator[str]:
-        for tokens in segmented:
-            found.update(t for t in tokens if PLACEHOLDER_RE.fullmatch(t))
-            yield " ".join(tokens)
-        yield from words
-
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]", continuing_subword_prefix="##"))
-    tok.normalizer = normalizers.BertNormalizer(
-        clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False
-    )
-    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    trainer = tk_trainers.WordPieceTrainer(
-        vocab_size=vocab_size,
-        special_tokens=list(SPECIAL_TOKENS),
-        continuing_subword_prefix="##",
-        min_frequency=1,
-        show_progress=False,
-    )
-    tok.train_from_iterator(corpus(), trainer=trainer)
+    corpus: list[str] = []
+    for tokens in segmented:
+        found.update(t for t in tokens if PLACEHOLDER_RE.fullmatch(t))
+        corpus.append(" ".join(tokens))
+    corpus.extend(words)
+    tok = _train_wordpiece(corpus, vocab_size)
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
@@ -149,6 +136,51 @@ def train_tokenizer(
         "trained WordPiece tokenizer: %d tokens (%d placeholders)", len(tokenizer), len(found)
     )
     return tokenizer
+
+
+def _wordpiece(vocab: dict[str, int] | None = None) -> Tokenizer:
+    tok = Tokenizer(
+        models.WordPiece(vocab=vocab, unk_token="[UNK]", continuing_subword_prefix="##")
+        if vocab is not None
+        else models.WordPiece(unk_token="[UNK]", continuing_subword_prefix="##")
+    )
+    tok.normalizer = normalizers.BertNormalizer(
+        clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False
+    )
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    return tok
+
+
+def _train_wordpiece(corpus: list[str], vocab_size: int) -> Tokenizer:
+    """WordPiece trained on ``corpus``, the same vocabulary and ids in every process.
+
+    ``tokenizers``' trainer numbers the continuing-subword pieces (``##视``) in the order
+    of a randomly seeded hash map, and breaks ties between equally frequent merges by
+    those numbers, so two processes trained on the same reports can disagree on ids and
+    even on entries (huggingface/tokenizers#1794). A resumed pretraining that retrained
+    its tokenizer would then read its checkpoint's embeddings with other ids. Declaring
+    every such piece up front, sorted, as a special token fixes their numbers; the
+    vocabulary is then rebuilt into a plain WordPiece model with only the real special
+    tokens.
+    """
+    tok = _wordpiece()
+    pieces: set[str] = set()
+    for line in corpus:
+        normalized = tok.normalizer.normalize_str(line)
+        for word, _ in tok.pre_tokenizer.pre_tokenize_str(normalized):
+            pieces.update(f"##{c}" for c in word[1:])
+    trainer = tk_trainers.WordPieceTrainer(
+        vocab_size=vocab_size,
+        special_tokens=[*SPECIAL_TOKENS, *sorted(pieces - set(SPECIAL_TOKENS))],
+        continuing_subword_prefix="##",
+        min_frequency=1,
+        show_progress=False,
+    )
+    tok.train_from_iterator(corpus, trainer=trainer)
+    vocab = tok.get_vocab(with_added_tokens=False)
+    plain = _wordpiece(dict(sorted(vocab.items(), key=lambda kv: kv[1])))
+    plain.add_special_tokens(list(SPECIAL_TOKENS))
+    return plain
 
 
 def rare_strings_removed(

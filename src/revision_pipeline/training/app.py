@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as pads
 import torch
 
+from revision_pipeline.training.checkpoint import check_tokenizer
 from revision_pipeline.training.config import TrainConfig
 from revision_pipeline.training.data import PairsDataset, build_transforms
 from revision_pipeline.training.distributed import (
@@ -194,6 +195,8 @@ def run_job(job: PretrainJob, metrics_logger: MetricsLogger | None = None) -> No
             logger.warning("no validation: %s", exc)
             val_data = None
         config = config.model_copy(update={"max_len": model_config.text.max_len})
+        if config.checkpoint_dir:  # every input checked: only now touch the checkpoints
+            check_tokenizer(config.checkpoint_dir, tokenizer, config.resume, info.is_main)
         result = train(model, tokenizer, train_data, val_data, config, metrics_logger)
         digests = weight_digests(result.model, info.world_size)
         if len(set(digests)) > 1:

@@ -4,7 +4,7 @@ torch (the pipelines validate them at start-up, before anything trains)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -86,6 +86,20 @@ class PretrainConfig(BaseModel):
     balance_alpha: float | None = Field(None, ge=0, le=1)
     train: TrainConfig = TrainConfig()
     audit: AuditConfig = AuditConfig()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _checkpoints_in_work_dir(cls, data: Any) -> Any:
+        """``train.checkpoint_dir`` defaults to ``<work_dir>/checkpoints``, so that
+        ``--params=pretrain.train.resume=true`` alone resumes (the library's own
+        :class:`TrainConfig` refuses ``resume`` without a folder)."""
+        if isinstance(data, dict) and isinstance(data.get("train"), dict):
+            train = data["train"]
+            if train.get("checkpoint_dir") is None:
+                work = data.get("work_dir") or cls.model_fields["work_dir"].default
+                train = {**train, "checkpoint_dir": str(Path(work) / "checkpoints")}
+                data = {**data, "train": train}
+        return data
 
     @field_validator("model")
     @classmethod

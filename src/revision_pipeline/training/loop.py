@@ -196,6 +196,7 @@ class _Trainer:
             },
             "history": self.result.history,
             "val_metrics": self.result.val_metrics,
+            "final_loss": self.result.final_loss,
             "config": self.config.model_dump(),
         }
 
@@ -212,6 +213,9 @@ class _Trainer:
 
     def maybe_resume(self) -> None:
         if not self.config.resume:
+            if self.config.checkpoint_dir and self.info.is_main:
+                ckpt.set_aside(self.config.checkpoint_dir)  # never mixed with this run's
+            barrier()
             return
         path = ckpt.latest_checkpoint(self.config.checkpoint_dir)
         if path is None:
@@ -239,6 +243,7 @@ class _Trainer:
         self.batches_seen = pos["samples_seen"] // self.config.batch_size
         self.result.history = list(state.get("history", []))
         self.result.val_metrics = list(state.get("val_metrics", []))
+        self.result.final_loss = state.get("final_loss")  # a run resumed at its end trains no step
         self.result.last_checkpoint = path
         logger.info("resumed from %s at step %d (epoch %d)", path, self.step, self.epoch)
 
@@ -261,9 +266,20 @@ class _Trainer:
         return iter(loader)
 
     # ------------------------------------------------------------ loop
+    def _epoch_finished(self) -> bool:
+        accum = self.config.accumulation_steps
+        return self.steps_per_epoch is not None and (
+            self.batches_seen >= self.steps_per_epoch * accum
+        )
+
     def run(self) -> TrainResult:
         self.maybe_resume()
         cfg, accum = self.config, self.config.accumulation_steps
+        if self._epoch_finished():
+            # resumed from a checkpoint written at an epoch's last step, before that epoch's
+            # validation ran: finish the epoch as an uninterrupted run would have (when that
+            # was the last step, the loop below does not run at all)
+            self._end_epoch()
         show = cfg.progress and self.info.is_main and sys.stderr.isatty()
         bar = tqdm(total=self.total_steps, initial=self.step, disable=not show, desc="train")
         world_images = cfg.batch_size * accum * self.info.world_size
@@ -272,9 +288,7 @@ class _Trainer:
             batches = self._batches()
             epoch_done = False
             while self.step < self.total_steps:
-                if self.steps_per_epoch is not None and self.batches_seen >= (
-                    self.steps_per_epoch * accum
-                ):
+                if self._epoch_finished():
                     epoch_done = True
                     break
                 micro = [b for b in (next(batches, None) for _ in range(accum)) if b is not None]
@@ -304,8 +318,7 @@ class _Trainer:
                 if cfg.checkpoint_every and self.step % cfg.checkpoint_every == 0:
                     self.save()
             del batches
-            if not epoch_done and self.steps_per_epoch is not None:
-                epoch_done = self.batches_seen >= self.steps_per_epoch * accum
+            epoch_done = epoch_done or self._epoch_finished()
             if epoch_done:
                 self._end_epoch()
         bar.close()
