@@ -436,6 +436,11 @@ PHONE_CUES = [
 
 #: Cues that introduce a social-media handle.
 SOCIAL_CUES = [
+    # account names on a consultation platform (用户名：星星点灯_1985)
+    "用户名",
+    "昵称",
+    "网名",
+    "账号",
     "微信号",
     "微信",
     "WeChat",
