@@ -530,6 +530,8 @@ AGE_SEX_NOUNS: list[str] = _WORDS["age_sex_nouns"]
 TIME_WORDS: list[str] = _WORDS["time_words"]
 #: Words that stand where a name could but are never one (陈述者：本人).
 NEVER_NAMES: frozenset[str] = frozenset(_WORDS["never_names"])
+#: Characters of transliterated minority names (乌兰托娅, 阿依努尔, 努尔艾合买提).
+TRANSLIT_CHARS: str = "".join(dict.fromkeys(_WORDS["transliteration_chars"]))
 #: Characters common in given names: a surname and two of them read as a name (贺长林).
 GIVEN_NAME_CHARS: str = "".join(dict.fromkeys(_WORDS["given_name_chars"]))
 

@@ -115,6 +115,7 @@ def _sex_age_anchor(sep_optional: bool = False) -> str:
     # (not 个月: "12个月复查" is an interval; an infant's header names the sex anyway)
     age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|y|Y|yo|岁半)(?![A-Za-z]))"
     age += _BARE_AGE + _CN_AGE
+    age += r"|孕[ ]*\d{1,2}(?:\+\d)?[ ]*周"  # an obstetric header: 聂某（孕39周）
     return rf"{sep}{label}(?:{sex}|{age})"
 
 
@@ -130,6 +131,7 @@ def _sex_age() -> str:
     )
     age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|个月|月龄|y|Y|yo|岁半))"
     age += _BARE_AGE + _CN_AGE
+    age += r"|孕[ ]*\d{1,2}(?:\+\d)?[ ]*周"  # an obstetric header: 聂某（孕39周）
     return rf"(?={alias}{sep}{label}(?:{sex}|{age}))"
 
 
@@ -332,10 +334,17 @@ def name_rules() -> list[Rule]:
         Rule(
             NAME,
             rf"(?:{_alt(lx.ROLE_NOUNS)}|(?<=[:：])(?:护士|医生|医师|技师|老师))[ ]?"
-            rf"(?P<v>{cjk_except(lx.ROLE_NAME_STOP)}{{2,6}}?)"
+            rf"(?P<v>[{lx.TRANSLIT_CHARS}]{{2,8}}|{cjk_except(lx.ROLE_NAME_STOP)}{{2,6}}?)"
             rf"(?=(?:{_alt(lx.NAME_ROLES + lx.NAME_TITLES)})?"
-            r"[ ]*(?:\n|$|陪同|翻译|[(（,，、]|[ ]\d))",
+            r"[ ]*(?:\n|$|陪同|翻译|代[诉述]|签字|[(（,，、。;；]|[ ]\d))",
             entry="".join(sorted({w[0] for w in lx.ROLE_NOUNS} | set("护医技老"))),
+        ),
+        # A signature after a department or hospital and a space, ending the line:
+        # 转出：旗人民医院眼科 乌兰托娅 (a transliterated name or a surname-led one).
+        Rule(
+            NAME,
+            rf"(?<=[科室院])[ ]+(?P<v>[{lx.TRANSLIT_CHARS}]{{2,8}}|{p['han']})(?=[ ]*(?:\n|$))",
+            entry=" ",
         ),
         # Any middle-dot name.
         Rule(NAME, rf"(?P<v>{p['dotted']})", gate=f"[{_DOTS}]"),

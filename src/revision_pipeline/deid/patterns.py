@@ -135,7 +135,9 @@ def _name_parts() -> dict[str, str]:
         # after a cue and a colon: a surname and one or two characters, or any two to four
         # characters that end where the field does (医生：建议… is speech, not a name)
         "strong": rf"(?:(?:{compound}|{surname})[ ]{{0,2}}{g_strong}(?:{nr}{g_strong})?"
-        rf"|{nr}{g_strong}{{2,4}}(?=[^\u3400-\u9fff]|$))",
+        rf"|{nr}{g_strong}{{2,4}}(?=[^\u3400-\u9fff]|$)"
+        # … or a transliterated name (敖其尔, 努尔艾合买提), whose characters may be stop ones
+        rf"|[{lx.TRANSLIT_CHARS}]{{2,8}}(?=[^\u3400-\u9fff]|$))",
         "strong_surname": rf"(?:{compound}|{surname})[ ]{{0,2}}{g_strong}(?:{nr}{g_strong})?",
         "weak": rf"(?!{neg})(?:{compound}|{surname})[ ]?"
         rf"(?:{given}{nr}{given}|{g_weak}(?:{nr}{g_weak})?)",
