@@ -115,7 +115,6 @@ def _sex_age_anchor(sep_optional: bool = False) -> str:
     # (not 个月: "12个月复查" is an interval; an infant's header names the sex anyway)
     age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|y|Y|yo|岁半)(?![A-Za-z]))"
     age += _BARE_AGE + _CN_AGE
-    age += r"|孕[ ]*\d{1,2}(?:\+\d)?[ ]*周"  # an obstetric header: 聂某（孕39周）
     return rf"{sep}{label}(?:{sex}|{age})"
 
 
@@ -131,7 +130,6 @@ def _sex_age() -> str:
     )
     age = r"(?:\d{1,3}(?:\.\d)?[ ]*(?:岁|周岁|个月|月龄|y|Y|yo|岁半))"
     age += _BARE_AGE + _CN_AGE
-    age += r"|孕[ ]*\d{1,2}(?:\+\d)?[ ]*周"  # an obstetric header: 聂某（孕39周）
     return rf"(?={alias}{sep}{label}(?:{sex}|{age}))"
 
 
@@ -173,6 +171,13 @@ def back_rules() -> list[BackRule]:
                 (rf"{header_start}(?P<v>{p['dotted']}|{p['h']}{{2,6}})", 20),
                 (rf"(?P<v>{p['han']})", 6),
             )
+        ),
+        # … a surname-led name before the weeks of pregnancy: 聂某（孕39周）, 聂某，孕39周.
+        BackRule(
+            r"[ ]*[(（,，、 ][ ]*孕[ ]*\d{1,2}(?:\+\d)?[ ]*周",
+            rf"(?:^|(?<=[\n,，;；:：、 ]))(?P<v>{p['han']})",
+            window=6,
+            gate="孕",
         ),
         # … two names for one person: 熊大/熊猛，男，35岁.
         BackRule(
