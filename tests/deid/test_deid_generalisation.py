@@ -450,3 +450,19 @@ def test_dev4_rules_keep_other_text(text):
     for word in ("中浆", "空腹", "水肿", "红斑", "广泛", "隆起", "妊娠期", "18mmHg", "0.3 0.5"):
         if word in text:
             assert word in out, out
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        # a name before a deputy title
+        ("请单雅文副主任医师会诊", "单雅文"),
+        ("送：冀文涛副主任\n", "冀文涛"),
+        # a Chinese alias holding 家 or 和 after a romanised name
+        ("患者CHAN Tai Man（陈家文），男，60岁", "陈家文"),
+        ("患者LEE Wing（李和平），女", "李和平"),
+    ],
+)
+def test_dev4_titles_and_aliases(text, value):
+    out = scrub(text)
+    assert value not in out, out

@@ -448,7 +448,9 @@ def _alias_stop() -> tuple[frozenset[str], re.Pattern[str]]:
         w.lower() for w in lx.PAREN_ROLES + lx.NAME_CUES + lx.LATIN_NOT_NAMES + lx.PROVINCES
     )
     places = "医院|科|中心|诊所|籍|族|[省市县]$"
-    return words, re.compile(f"[{re.escape(lx.DOTTED_NAME_STOP)}]|{places}")
+    # 家 and 和 begin words in a dotted name, but are given names and surnames here (黄家明)
+    chars = lx.DOTTED_NAME_STOP.replace("家", "").replace("和", "")
+    return words, re.compile(f"[{re.escape(chars)}]|{places}")
 
 
 def aliases(norm: str, name_ends: list[int]) -> list[tuple[int, int]]:

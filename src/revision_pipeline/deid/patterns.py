@@ -361,7 +361,7 @@ def _cjk_number_rules() -> list[Rule]:
 
 
 def _title_rules() -> list[Rule]:
-    """A surname (and given name) before a title or role: 王女士, 李医生, 欧阳主任."""
+    """A surname (and given name) before a title or role: 王女士, 李医生, 欧阳主任, 陶某副主任."""
     p = _name_parts()
     return [
         Rule(NAME, rf"(?P<v>{p['surname_only']}{p['g_title']}{{0,2}}(?:{_alt(lx.NAME_TITLES)}))"),
@@ -369,7 +369,7 @@ def _title_rules() -> list[Rule]:
         Rule(
             NAME,
             rf"(?<!主)(?!(?<=[导老医技护律教厨牧药])师)"
-            rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})(?:{_alt(lx.NAME_ROLES)})",
+            rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})副?(?:{_alt(lx.NAME_ROLES)})",
         ),
     ]
 
