@@ -34,8 +34,6 @@ DEV4 = DATA / "generalisation_dev4.jsonl"
 DEV_SETS = pytest.mark.parametrize(
     "path", [DEV, DEV2, DEV3, DEV4], ids=["dev", "dev2", "dev3", "dev4"]
 )
-#: Person-name recall reached on each set (0.99 is the target; dev4 is at 0.987).
-NAME_LEVEL = {DEV4: 0.985}
 
 
 @DEV_SETS
@@ -45,7 +43,7 @@ def test_development_sets_meet_the_targets(path):
     ev = evaluate(reports)
     figures = ev.figures()
     assert figures["phi_recall"] >= 0.99, figures
-    assert figures["person_name_recall"] >= NAME_LEVEL.get(path, 0.99), figures
+    assert figures["person_name_recall"] >= 0.99, figures
     assert figures["clinical_kept"] >= 0.99, figures
 
 
