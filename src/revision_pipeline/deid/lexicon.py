@@ -25,6 +25,13 @@ SURNAMES = (
     "战芮逄揭亓晋伏戈郗阙靖谯木丘"
     "洪狄卿祖雍辜茅湛晁扈邸逯昝郦宓宦邰嵇裘宣鲜茹慕索漆邴訾尉檀衡"
     "杭况贲荀郏糜乜濮隗蓟笪缑羿"
+    # the rest of the Hundred Family Surnames (百家姓) and of the modern top ~500, checked
+    # against both lists: many are also words, so like every surname here they are only
+    # read as one in a name-bearing slot (after a cue, before sex and age, after a role)
+    "水云昌凤花酆元平和贝计强危支经诸钮滑羊於汲松井富乌巴弓牧山蓬仰秋暴钭戎束幸韶薄印宿怀"
+    "鄂咸籍赖能苍莘贡扶堵宰却璩寿通浦别充习鱼容慎庾终暨居步都满弘广禄东殳沃利蔚越夔隆厍勾融"
+    "空毋养须丰巢蒯相红竺益桓汝钦亢琴佴伯赏墨哈年爱第言福"
+    "植区招禤敬代种青银蹇泮员达朗旦冶铁幺庹剧蒿闾"
 )
 
 #: Two-character surnames.
@@ -429,6 +436,11 @@ PHONE_CUES = [
 
 #: Cues that introduce a social-media handle.
 SOCIAL_CUES = [
+    # account names on a consultation platform (用户名：星星点灯_1985)
+    "用户名",
+    "昵称",
+    "网名",
+    "账号",
     "微信号",
     "微信",
     "WeChat",
@@ -518,6 +530,8 @@ AGE_SEX_NOUNS: list[str] = _WORDS["age_sex_nouns"]
 TIME_WORDS: list[str] = _WORDS["time_words"]
 #: Words that stand where a name could but are never one (陈述者：本人).
 NEVER_NAMES: frozenset[str] = frozenset(_WORDS["never_names"])
+#: Characters of transliterated minority names (乌兰托娅, 阿依努尔, 努尔艾合买提).
+TRANSLIT_CHARS: str = "".join(dict.fromkeys(_WORDS["transliteration_chars"]))
 #: Characters common in given names: a surname and two of them read as a name (贺长林).
 GIVEN_NAME_CHARS: str = "".join(dict.fromkeys(_WORDS["given_name_chars"]))
 

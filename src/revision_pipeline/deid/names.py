@@ -172,6 +172,13 @@ def back_rules() -> list[BackRule]:
                 (rf"(?P<v>{p['han']})", 6),
             )
         ),
+        # … a surname-led name before the weeks of pregnancy: 聂某（孕39周）, 聂某，孕39周.
+        BackRule(
+            r"[ ]*[(（,，、 ][ ]*孕[ ]*\d{1,2}(?:\+\d)?[ ]*周",
+            rf"(?:^|(?<=[\n,，;；:：、 ]))(?P<v>{p['han']})",
+            window=6,
+            gate="孕",
+        ),
         # … two names for one person: 熊大/熊猛，男，35岁.
         BackRule(
             sex_age,
@@ -332,10 +339,17 @@ def name_rules() -> list[Rule]:
         Rule(
             NAME,
             rf"(?:{_alt(lx.ROLE_NOUNS)}|(?<=[:：])(?:护士|医生|医师|技师|老师))[ ]?"
-            rf"(?P<v>{cjk_except(lx.ROLE_NAME_STOP)}{{2,6}}?)"
+            rf"(?P<v>[{lx.TRANSLIT_CHARS}]{{2,8}}|{cjk_except(lx.ROLE_NAME_STOP)}{{2,6}}?)"
             rf"(?=(?:{_alt(lx.NAME_ROLES + lx.NAME_TITLES)})?"
-            r"[ ]*(?:\n|$|陪同|翻译|[(（,，、]|[ ]\d))",
+            r"[ ]*(?:\n|$|陪同|翻译|代[诉述]|签字|[(（,，、。;；]|[ ]\d))",
             entry="".join(sorted({w[0] for w in lx.ROLE_NOUNS} | set("护医技老"))),
+        ),
+        # A signature after a department or hospital and a space, ending the line:
+        # 转出：旗人民医院眼科 乌兰托娅 (a transliterated name or a surname-led one).
+        Rule(
+            NAME,
+            rf"(?<=[科室院])[ ]+(?P<v>[{lx.TRANSLIT_CHARS}]{{2,8}}|{p['han']})(?=[ ]*(?:\n|$))",
+            entry=" ",
         ),
         # Any middle-dot name.
         Rule(NAME, rf"(?P<v>{p['dotted']})", gate=f"[{_DOTS}]"),
@@ -434,7 +448,9 @@ def _alias_stop() -> tuple[frozenset[str], re.Pattern[str]]:
         w.lower() for w in lx.PAREN_ROLES + lx.NAME_CUES + lx.LATIN_NOT_NAMES + lx.PROVINCES
     )
     places = "医院|科|中心|诊所|籍|族|[省市县]$"
-    return words, re.compile(f"[{re.escape(lx.DOTTED_NAME_STOP)}]|{places}")
+    # 家 and 和 begin words in a dotted name, but are given names and surnames here (黄家明)
+    chars = lx.DOTTED_NAME_STOP.replace("家", "").replace("和", "")
+    return words, re.compile(f"[{re.escape(chars)}]|{places}")
 
 
 def aliases(norm: str, name_ends: list[int]) -> list[tuple[int, int]]:

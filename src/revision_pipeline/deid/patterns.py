@@ -135,7 +135,9 @@ def _name_parts() -> dict[str, str]:
         # after a cue and a colon: a surname and one or two characters, or any two to four
         # characters that end where the field does (医生：建议… is speech, not a name)
         "strong": rf"(?:(?:{compound}|{surname})[ ]{{0,2}}{g_strong}(?:{nr}{g_strong})?"
-        rf"|{nr}{g_strong}{{2,4}}(?=[^\u3400-\u9fff]|$))",
+        rf"|{nr}{g_strong}{{2,4}}(?=[^\u3400-\u9fff]|$)"
+        # … or a transliterated name (敖其尔, 努尔艾合买提), whose characters may be stop ones
+        rf"|[{lx.TRANSLIT_CHARS}]{{2,8}}(?=[^\u3400-\u9fff]|$))",
         "strong_surname": rf"(?:{compound}|{surname})[ ]{{0,2}}{g_strong}(?:{nr}{g_strong})?",
         "weak": rf"(?!{neg})(?:{compound}|{surname})[ ]?"
         rf"(?:{given}{nr}{given}|{g_weak}(?:{nr}{g_weak})?)",
@@ -186,7 +188,11 @@ def _cue_rules() -> list[Rule]:
     patient_cues = _cue(lx.PATIENT_CUES)
     dotted = dotted_name()
     sexed = r"(?=[ ]?[,、 ][ ]?(?:[^,，。\n]{1,8}[,、 ][ ]?)?[男女](?:性)?(?:[,、 ]|\d))"
-    number = r"(?=[A-Za-z\-_/#]*\d)[A-Za-z0-9#][A-Za-z0-9\-_/#]*(?:[ ]\d[A-Za-z0-9\-_/]*)*"
+    # a number may open with a word before a dash (急诊无名-2023-117)
+    number = (
+        r"(?:[\u4e00-\u9fff]{1,6}[\-_#](?=\d))?"
+        r"(?=[A-Za-z\-_/#]*\d)[A-Za-z0-9#][A-Za-z0-9\-_/#]*(?:[ ]\d[A-Za-z0-9\-_/]*)*"
+    )
     return [
         Rule(ID_NUMBER, rf"(?:{_cue(lx.ID_CUES)}){sep}(?P<v>[0-9Xx*](?:[ -]?[0-9Xx*]){{13,19}})"),
         Rule(
@@ -272,7 +278,9 @@ def _digit_rules() -> list[Rule]:
         # in groups (+20 100 455 7789), landlines in groups of 4-4-3 (0592 5130 862)
         Rule(PHONE, rf"{no_digit_before}(?P<v>1(?:[ ]\d){{10}})(?![ ]?\d)"),
         Rule(PHONE, rf"{no_digit_before}(?P<v>\+\d{{1,3}}(?:[ \-.]\d{{2,5}}){{2,4}})(?![\d.])"),
-        Rule(PHONE, rf"{no_digit_before}(?P<v>0\d{{2,3}}[ .]\d{{3,4}}[ .]\d{{3,4}})(?![\d.])"),
+        Rule(PHONE, rf"{no_digit_before}(?P<v>0\d{{2,3}}[ .\-]\d{{3,4}}[ .]\d{{3,4}})(?![\d.])"),
+        # a card number in groups of digits (8800 1205 7736)
+        Rule(NUMBER, rf"{no_digit_before}(?P<v>\d{{4}}(?:[ ]\d{{3,4}}){{2,}})(?![\d.])"),
         Rule(DATE, rf"(?<![\d.])(?P<v>{dd}[-/.]{mm}[-/.]{y4})(?!\d)"),
         Rule(DATE, rf"(?<![\d.])(?P<v>\d{{2}}[-/]{mm}[-/]{dd})(?![\d.])"),
         Rule(DATE, rf"(?<!\d)(?P<v>{y4}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01]))(?!\d)"),
@@ -325,6 +333,17 @@ def _latin_rules() -> list[Rule]:
     ]
 
 
+def _code_rules() -> list[Rule]:
+    """A code right after any label ending in 号 (分诊号 E0923-0156): letters, then digits."""
+    return [
+        Rule(
+            NUMBER,
+            r"号[ ]*[:：#]?[ ]*(?P<v>[A-Za-z]{0,4}[\-_]?\d{3,}(?:[\-_/][A-Za-z0-9]+)*)"
+            r"(?![A-Za-z0-9])",
+        )
+    ]
+
+
 def _cjk_number_rules() -> list[Rule]:
     """Dates and ages written in Chinese numerals (二〇二三年三月五日, 九十二岁)."""
     cn_digit = "〇○零一二三四五六七八九"
@@ -342,7 +361,7 @@ def _cjk_number_rules() -> list[Rule]:
 
 
 def _title_rules() -> list[Rule]:
-    """A surname (and given name) before a title or role: 王女士, 李医生, 欧阳主任."""
+    """A surname (and given name) before a title or role: 王女士, 李医生, 欧阳主任, 陶某副主任."""
     p = _name_parts()
     return [
         Rule(NAME, rf"(?P<v>{p['surname_only']}{p['g_title']}{{0,2}}(?:{_alt(lx.NAME_TITLES)}))"),
@@ -350,7 +369,7 @@ def _title_rules() -> list[Rule]:
         Rule(
             NAME,
             rf"(?<!主)(?!(?<=[导老医技护律教厨牧药])师)"
-            rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})(?:{_alt(lx.NAME_ROLES)})",
+            rf"(?P<v>{p['surname_only']}{p['g_weak']}{{0,2}})副?(?:{_alt(lx.NAME_ROLES)})",
         ),
     ]
 
@@ -433,6 +452,7 @@ def groups() -> tuple[Group, ...]:
         _combine(_digit_rules(), "0123456789+(", None),
         *(_combine([r], r.entry, r.gate) for r in name_rules() + slot_rules() + context_rules()),
         _combine(_cue_rules(), _first_chars(cue_words), None),
+        _combine(_code_rules(), "号", None),
         _combine(_cjk_number_rules(), "〇○零一二三四五六七八九十百", "[月岁]"),
         _combine(_title_rules(), surname_first, "|".join(map(re.escape, titles))),
         _combine(
